@@ -1,0 +1,86 @@
+// Command alexsync moves contacts into SmartAlex and call data out of it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs the command line args and returns the process exit code.
+// It is main without the process, so tests can drive the whole CLI.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "alexsync: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "alexsync",
+		Short: "Sync contacts into SmartAlex and pull call data out of it",
+		Long: `alexsync moves contacts from CSV, XLSX or SQL into the SmartAlex voice-AI
+platform, sending only what changed and staying inside the API quotas, and
+pulls call records back out for reporting.`,
+		Example: `  # try everything against the built-in simulator
+  alexsync sim --addr 127.0.0.1:8089 --key sk_test_demo
+  alexsync version`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newVersionCmd(), newSimCmd())
+	return root
+}
+
+// Exit codes. They are part of the command-line contract, documented in
+// the README, and mapped from errors in exactly one place: exitCode.
+const (
+	ExitOK          = 0
+	ExitFatal       = 1
+	ExitUsage       = 2
+	ExitQuota       = 3
+	ExitRowErrors   = 4
+	ExitGuard       = 5
+	ExitInterrupted = 130
+)
+
+// usageError marks a bad command line or configuration (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitCode maps an error returned by a command to the process exit code.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	default:
+		return ExitFatal
+	}
+}
