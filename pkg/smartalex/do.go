@@ -1,0 +1,286 @@
+package smartalex
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Body size limits: a success body (a page of 100 calls with transcripts)
+// may be large; an error body is only read for its message.
+const (
+	maxBody      = 32 << 20
+	maxErrorBody = 64 << 10
+)
+
+// Response describes a successful answer.
+type Response struct {
+	StatusCode int
+	RequestID  string
+	Rate       Rate
+	Meta       *ListMeta // for list answers
+}
+
+// request is one logical API call, possibly sent several times.
+type request struct {
+	method string
+	path   string // under the base URL, starting with "/"
+	query  url.Values
+	body   any
+	// idempotent requests may be resent after they may have been applied
+	// (GET, PATCH, PUT, DELETE, campaign actions). Creates are not.
+	idempotent bool
+	// goneIsDone makes a 404 success when an earlier attempt may already
+	// have deleted the record.
+	goneIsDone bool
+}
+
+// outcome is what one attempt produced.
+type outcome struct {
+	status  int // 0 when no answer arrived
+	header  http.Header
+	body    []byte
+	written bool  // the whole request reached the connection
+	err     error // transport or body-read failure
+}
+
+// do sends req, retrying within the policy, and decodes a 2xx body into
+// out (nil to discard).
+func (c *Client) do(ctx context.Context, req *request, out any) (*Response, error) {
+	var payload []byte
+	if req.body != nil {
+		var err error
+		if payload, err = json.Marshal(req.body); err != nil {
+			return nil, fmt.Errorf("%s %s: encode body: %w", req.method, req.path, err)
+		}
+	}
+	path := c.logPath(req.path)
+	start := c.clock.Now()
+	mayHaveApplied := false
+	for attempt := 1; ; attempt++ {
+		if err := c.beforeAttempt(ctx); err != nil {
+			return nil, err
+		}
+		t0 := c.clock.Now()
+		o := c.send(ctx, req, payload)
+		c.afterAttempt(o, attempt)
+		c.log.Debug("smartalex request", "method", req.method, "path", path, "status", o.status,
+			"attempt", attempt, "elapsed", c.clock.Now().Sub(t0), "request_id", o.header.Get("X-Request-Id"))
+		if !o.written && o.status == 0 && c.budget != nil {
+			c.budget.Release(ctx) // never reached the server: not counted
+		}
+		v := c.judge(ctx, req, path, o, out, mayHaveApplied, attempt)
+		if v.retry == nil {
+			return v.res, v.err
+		}
+		// A write answered by nothing or by a 5xx may have been applied.
+		mayHaveApplied = mayHaveApplied || (o.written && (o.status == 0 || o.status >= 500))
+		if attempt >= c.retry.MaxAttempts {
+			return nil, fmt.Errorf("giving up after %d attempts: %w", attempt, v.retry)
+		}
+		if c.clock.Now().Add(v.wait).Sub(start) > c.retry.MaxElapsed {
+			return nil, fmt.Errorf("giving up after %d attempts in %s: %w", attempt, c.clock.Now().Sub(start).Round(time.Millisecond), v.retry)
+		}
+		c.log.Warn("smartalex retry", "method", req.method, "path", path, "attempt", attempt, "wait", v.wait, "error", v.retry)
+		if err := c.clock.Sleep(ctx, v.wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// verdict is what an attempt's outcome means: done (res, or a final err),
+// or retry (the retryable error and the wait before the next attempt).
+type verdict struct {
+	res   *Response
+	err   error
+	retry error
+	wait  time.Duration
+}
+
+func done(res *Response) verdict { return verdict{res: res} }
+func fail(err error) verdict     { return verdict{err: err} }
+func again(err error, wait time.Duration) verdict {
+	return verdict{retry: err, wait: wait}
+}
+
+// judge decides what attempt number n's outcome means.
+func (c *Client) judge(ctx context.Context, req *request, path string, o outcome, out any, mayHaveApplied bool, n int) verdict {
+	now := c.clock.Now()
+	switch {
+	case o.status == 0 || (o.err != nil && o.status < 300):
+		// No answer, or a 2xx whose body could not be read.
+		cause := o.err
+		if ctx.Err() != nil {
+			cause = ctx.Err()
+		}
+		if o.written && !req.idempotent {
+			return fail(&AmbiguousError{Method: req.method, Path: path, Err: cause})
+		}
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+		return again(&NetError{Method: req.method, Path: path, Err: cause}, c.retry.backoff(n, c.jitter()))
+	case o.status < 300:
+		meta, err := decodeData(o.body, out)
+		if err != nil {
+			err = fmt.Errorf("%s %s: %w", req.method, path, err)
+			if !req.idempotent {
+				return fail(&AmbiguousError{Method: req.method, Path: path, Err: err})
+			}
+			return fail(err)
+		}
+		return done(&Response{StatusCode: o.status, RequestID: o.header.Get("X-Request-Id"), Rate: parseRate(o.header, now), Meta: meta})
+	}
+	apiErr := parseError(req.method, path, o.status, o.header, o.body, now)
+	apiErr.Message = c.scrub(apiErr.Message)
+	switch {
+	case o.status == http.StatusTooManyRequests:
+		if c.budget != nil {
+			c.budget.Release(ctx) // a 429 does not count against the day
+		}
+		wait := apiErr.RetryAfter
+		if wait <= 0 {
+			wait = c.retry.backoff(n, c.jitter())
+		}
+		if wait > c.retry.MaxRetryAfter {
+			scope := "minute"
+			if r := parseRate(o.header, now); r.DailyKnown && r.DailyRemaining == 0 {
+				scope = "day"
+			}
+			return fail(&QuotaError{Scope: scope, ResetAt: now.Add(wait), Err: apiErr})
+		}
+		return again(apiErr, wait)
+	case o.status >= 500 && o.status != http.StatusNotImplemented:
+		if !req.idempotent {
+			return fail(&AmbiguousError{Method: req.method, Path: path, Err: apiErr})
+		}
+		wait := apiErr.RetryAfter
+		if wait <= 0 || wait > c.retry.MaxRetryAfter {
+			wait = c.retry.backoff(n, c.jitter())
+		}
+		return again(apiErr, wait)
+	case o.status == http.StatusNotFound && req.goneIsDone && mayHaveApplied:
+		// An earlier attempt's delete reached the server after all.
+		return done(&Response{StatusCode: o.status, RequestID: apiErr.RequestID, Rate: parseRate(o.header, now)})
+	default:
+		return fail(apiErr)
+	}
+}
+
+// beforeAttempt waits for a spent minute window to reset, refuses to send
+// into a spent day, then takes the limiter and the budget.
+func (c *Client) beforeAttempt(ctx context.Context) error {
+	now := c.clock.Now()
+	if scope, until := c.Rate().blockedUntil(now); scope != "" {
+		wait := until.Sub(now)
+		if scope == "day" || wait > c.retry.MaxRetryAfter {
+			return &QuotaError{Scope: scope, ResetAt: until}
+		}
+		c.log.Info("smartalex rate window spent, waiting for reset", "scope", scope, "wait", wait)
+		if err := c.clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	if c.budget != nil {
+		if err := c.budget.Acquire(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &QuotaError{Scope: "day", Err: err}
+		}
+	}
+	return nil
+}
+
+// send makes one attempt. It reports whether the request was completely
+// written, which separates "never sent" from "may have been applied".
+func (c *Client) send(ctx context.Context, req *request, payload []byte) outcome {
+	var written atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			written.Store(true)
+		}
+	}}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), req.method, c.endpoint(req.path, req.query), body)
+	if err != nil {
+		return outcome{err: redactURLError(err)}
+	}
+	hreq.Header.Set("Authorization", "Bearer "+c.key)
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.ua)
+	if payload != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(hreq)
+	if err != nil {
+		return outcome{written: written.Load(), err: redactURLError(err)}
+	}
+	defer resp.Body.Close()
+	limit := int64(maxBody)
+	if resp.StatusCode >= 300 {
+		limit = maxErrorBody
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	o := outcome{status: resp.StatusCode, header: resp.Header, body: b, written: true}
+	switch {
+	case err != nil:
+		o.err = fmt.Errorf("reading response: %w", redactURLError(err))
+	case int64(len(b)) > limit && resp.StatusCode < 300:
+		o.err = fmt.Errorf("response body exceeds %d bytes", limit)
+	case int64(len(b)) > limit:
+		o.body = b[:limit] // an error body is only read for its message
+	}
+	return o
+}
+
+// afterAttempt records stats and the rate-limit state of an answer.
+func (c *Client) afterAttempt(o outcome, attempt int) {
+	key := "network"
+	if o.status != 0 {
+		key = strconv.Itoa(o.status)
+	}
+	var rate Rate
+	if o.status != 0 {
+		rate = parseRate(o.header, c.clock.Now())
+	}
+	c.mu.Lock()
+	c.stats.Requests++
+	if c.stats.ByStatus == nil {
+		c.stats.ByStatus = map[string]int{}
+	}
+	c.stats.ByStatus[key]++
+	if attempt > 1 {
+		c.stats.Retries++
+	}
+	if o.status == http.StatusTooManyRequests {
+		c.stats.RateLimited++
+	}
+	if rate.Known || rate.DailyKnown {
+		c.rate = rate
+	}
+	c.mu.Unlock()
+	if rate.Known || rate.DailyKnown {
+		for _, x := range []any{c.limiter, c.budget} {
+			if ro, ok := x.(RateObserver); ok {
+				ro.ObserveRate(rate)
+			}
+		}
+	}
+}
