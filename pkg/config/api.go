@@ -1,0 +1,75 @@
+// Package config turns pipeline and mapping files, and the environment,
+// into typed, validated settings. It is the only package that reads
+// environment variables; every other package takes structs.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Environment variables alexsync reads.
+const (
+	// EnvAPIURL overrides the API base URL of every pipeline.
+	EnvAPIURL = "SMARTALEX_API_URL"
+	// DefaultKeyEnv is the variable the API key is read from by default.
+	DefaultKeyEnv = "SMARTALEX_API_KEY"
+)
+
+// API says where the SmartAlex API is and where its key comes from. The
+// key itself is never part of a configuration file: it is read from the
+// environment variable KeyEnv, or from the file KeyFile.
+type API struct {
+	BaseURL string `yaml:"base_url"` // default: SMARTALEX_API_URL, then the production URL
+	KeyEnv  string `yaml:"key_env"`  // default: SMARTALEX_API_KEY
+	KeyFile string `yaml:"key_file"` // a file holding the key (first line); wins over KeyEnv
+	Plan    string `yaml:"plan"`     // default: professional
+
+	Workers    int `yaml:"workers"`     // concurrent requests (default 4)
+	PerMinute  int `yaml:"per_minute"`  // overrides the plan's requests per minute
+	PerDay     int `yaml:"per_day"`     // overrides the plan's requests per day
+	ContactCap int `yaml:"contact_cap"` // overrides the plan's contact cap
+}
+
+// ErrNoKey is matched by the error Key returns when no key is configured.
+var ErrNoKey = errors.New("no API key")
+
+// Key returns the API key from KeyFile or the environment variable. The
+// error names where it looked, never the key.
+func (a API) Key() (string, error) {
+	if a.KeyFile != "" {
+		b, err := os.ReadFile(a.KeyFile)
+		if err != nil {
+			return "", fmt.Errorf("%w: reading key_file: %v", ErrNoKey, err)
+		}
+		key, _, _ := strings.Cut(string(b), "\n")
+		if key = strings.TrimSpace(key); key == "" {
+			return "", fmt.Errorf("%w: key_file %s is empty", ErrNoKey, a.KeyFile)
+		}
+		return key, nil
+	}
+	name := a.KeyEnv
+	if name == "" {
+		name = DefaultKeyEnv
+	}
+	key := strings.TrimSpace(os.Getenv(name))
+	if key == "" {
+		return "", fmt.Errorf("%w: environment variable %s is not set (export %s=sk_...; the key never goes in a pipeline file)", ErrNoKey, name, name)
+	}
+	return key, nil
+}
+
+// URL returns the API base URL: SMARTALEX_API_URL when set, else BaseURL,
+// else "" (the client's production default). The variable wins so that
+// one environment can point every pipeline at a simulator or a proxy.
+func (a API) URL() string {
+	if v := strings.TrimSpace(os.Getenv(EnvAPIURL)); v != "" {
+		return v
+	}
+	return a.BaseURL
+}
+
+// lookupEnv is the one place this package reads a variable by name.
+func lookupEnv(name string) string { return os.Getenv(name) }

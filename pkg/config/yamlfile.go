@@ -1,0 +1,214 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileError is a configuration error in a file, at a line when known.
+type FileError struct {
+	Path string
+	Line int // 0 when the error is about the whole file
+	Err  error
+}
+
+// Error formats the error as "path:line: message".
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// lineError is an error at a line of the file being decoded; decodeFile
+// turns it into a FileError.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
+
+func atLine(n *yaml.Node, format string, args ...any) error {
+	return &lineError{line: n.Line, err: fmt.Errorf(format, args...)}
+}
+
+// maxConfigBytes bounds a configuration file: these are hand-written.
+const maxConfigBytes = 1 << 20
+
+// decodeFile reads a YAML file into out: ${VAR} and ${VAR:-default} in
+// values are expanded from the environment (after parsing, so a variable
+// can never inject YAML structure), and every key must be known.
+func decodeFile(path string, out any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(b) > maxConfigBytes {
+		return &FileError{Path: path, Err: fmt.Errorf("file is larger than %d bytes; is it really a configuration file?", maxConfigBytes)}
+	}
+	if err := decodeBytes(b, out); err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			return &FileError{Path: path, Line: le.line, Err: le.err}
+		}
+		return &FileError{Path: path, Err: err}
+	}
+	return nil
+}
+
+func decodeBytes(b []byte, out any) error {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil {
+		if err.Error() == "EOF" { // untyped io.EOF from the decoder: an empty document
+			return errors.New("file is empty")
+		}
+		return yamlError(err)
+	}
+	if len(doc.Content) == 0 {
+		return errors.New("file is empty")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return atLine(root, "want a mapping of keys to values at the top level")
+	}
+	if err := expandEnv(root); err != nil {
+		return err
+	}
+	if err := checkKnown(root, reflect.TypeOf(out).Elem()); err != nil {
+		return err
+	}
+	if err := root.Decode(out); err != nil {
+		return yamlError(err)
+	}
+	return nil
+}
+
+// yamlLine matches the "line N:" the YAML library puts in its messages
+// (its errors are untyped, so the text is all there is).
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+func yamlError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		var n int
+		fmt.Sscanf(m[1], "%d", &n)
+		return &lineError{line: n, err: errors.New(strings.TrimSpace(yamlLine.ReplaceAllString(msg, "")))}
+	}
+	return errors.New(msg)
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// expandEnv replaces ${VAR} and ${VAR:-default} in every scalar value.
+func expandEnv(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		var missing []string
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			m := envRef.FindStringSubmatch(ref)
+			if v, ok := os.LookupEnv(m[1]); ok && v != "" {
+				return v
+			}
+			if m[2] != "" {
+				return m[3]
+			}
+			missing = append(missing, m[1])
+			return ""
+		})
+		if len(missing) > 0 {
+			return atLine(n, "environment variable %s is not set (use ${%s:-default} for an optional one)", missing[0], missing[0])
+		}
+	}
+	for _, c := range n.Content {
+		if err := expandEnv(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+
+// checkKnown reports the first mapping key that has no field in t, with
+// its line and the keys that are allowed. Types with their own
+// UnmarshalYAML check themselves.
+func checkKnown(n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) || n.Kind == yaml.AliasNode {
+		return nil
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return atLine(k, "unknown key %q (known keys here: %s)", k.Value, strings.Join(sortedKeys(fields), ", "))
+			}
+			if err := checkKnown(v, ft); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			if err := checkKnown(n.Content[i], t.Elem()); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := checkKnown(c, t.Elem()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
