@@ -105,4 +105,3 @@ func orDefault(v, def string) string {
 	}
 	return v
 }
-

@@ -58,7 +58,12 @@ listed key.`,
 
   # then, from another shell
   curl -H 'Authorization: Bearer sk_test_demo' http://127.0.0.1:8089/v1/contacts`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("sim takes no arguments, got %q", args)}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := f.options(cmd.ErrOrStderr())
 			if err != nil {
@@ -67,6 +72,13 @@ listed key.`,
 			return runSim(cmd.Context(), cmd.OutOrStdout(), f, opts)
 		},
 	}
+	f.bind(cmd)
+	f.shutdownGrace = 5 * time.Second
+	return cmd
+}
+
+// bind registers the flags of `alexsync sim` on cmd, writing into f.
+func (f *simFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	o := &f.opts
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8089", "listen address (port 0 picks a free port)")
@@ -90,9 +102,7 @@ listed key.`,
 	fl.DurationVar(&o.LateAfter, "late-after", 0, "delay before late call fields appear (0 = 5 minutes)")
 	fl.StringVar(&o.Shapes, "shapes", sim.DefaultShapes, "JSON field names: new, old or mixed")
 	fl.StringVar(&o.StatePath, "state", "", "file to load state from and save it to")
-	fl.BoolVar(&f.verbose, "verbose", false, "log webhook deliveries and saves to stderr")
-	f.shutdownGrace = 5 * time.Second
-	return cmd
+	fl.BoolVar(&f.verbose, "verbose", false, "log webhook delivery retries to stderr (failures are always logged)")
 }
 
 // options validates the flags and builds the simulator options.

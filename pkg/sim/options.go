@@ -1,10 +1,3 @@
-// Package sim is a SmartAlex API simulator: an http.Handler that implements
-// the contract in smartalex-api.md strictly (validation, envelopes, quotas,
-// pagination, late call fields, webhooks) and injects faults on demand, so
-// the client and the pipelines can be tested without the real service.
-//
-// The API is served under /v1 (a client's base URL is http://host:port/v1);
-// admin endpoints without authentication live under /_sim/.
 package sim
 
 import (

@@ -59,7 +59,7 @@ func Run(t *testing.T, open Opener) {
 		got := readAll(t, r)
 		want := Expected()
 		if len(got) != len(want) {
-			t.Fatalf("read %d rows, want %d: %q", len(got), len(want), got)
+			t.Fatalf("read %d rows, want %d: %+v", len(got), len(want), got)
 		}
 		for i := range want {
 			if !slices.Equal(got[i].Values, want[i]) {
