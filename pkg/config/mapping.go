@@ -19,7 +19,7 @@ type Mapping struct {
 	Fields Fields `yaml:"fields"`
 	// RegionColumn optionally names a per-row country column (ISO code or
 	// English name) that overrides the pipeline's default phone region.
-	RegionColumn string `yaml:"region_column"`
+	RegionColumn Region `yaml:"region_column"`
 	// Path is the file the mapping came from ("" when inline).
 	Path string `yaml:"-"`
 }
@@ -74,8 +74,9 @@ func (f *Fields) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // FieldSpec says how one field's value is computed from a row:
-//   - from Columns, the first non-empty one (or Detect: the first header
-//     that exists among candidate names), then Transforms in order;
+//   - from Columns, the first non-empty one (Detect: the same over the
+//     candidate names that exist in the header; none is not an error
+//     except for first_name and phone), then Transforms in order;
 //   - or from Template, "{Column Name}" placeholders filled from the row;
 //   - or the constant Value.
 //
@@ -220,6 +221,27 @@ func transforms(n *yaml.Node) ([]Transform, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// Region is the region_column setting: a column name, which must exist,
+// or {detect: [names...]}, the first that exists (none: no per-row region).
+type Region struct {
+	Column string
+	Detect []string
+}
+
+// UnmarshalYAML accepts a column name or {detect: [...]}.
+func (r *Region) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		r.Column = n.Value
+		return nil
+	}
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "detect" {
+		v, err := scalars(n.Content[1])
+		r.Detect = v
+		return err
+	}
+	return atLine(n, "region_column: want a column name or {detect: [names...]}")
 }
 
 // StringList is a YAML value that is one string or a list of strings.

@@ -35,7 +35,7 @@ func TestLoadMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual([]string(m.Key), []string{"Record ID"}) || m.RegionColumn != "Country/Region" || m.Name() != "hubspot" {
+	if !reflect.DeepEqual([]string(m.Key), []string{"Record ID"}) || m.RegionColumn.Column != "Country/Region" || m.Name() != "hubspot" {
 		t.Fatalf("mapping = %+v", m)
 	}
 	f := m.Fields
