@@ -307,7 +307,10 @@ func TestErrorAnswersAgainstSimulator(t *testing.T) {
 		wantStatus int
 		wantClass  smartalex.Class
 	}{
-		{"unknown key", "sk_test_wrong", func(c *smartalex.Client) error { _, _, err := c.ListContacts(ctx, smartalex.ContactListOptions{}); return err }, 401, smartalex.ClassFatal},
+		{"unknown key", "sk_test_wrong", func(c *smartalex.Client) error {
+			_, _, err := c.ListContacts(ctx, smartalex.ContactListOptions{})
+			return err
+		}, 401, smartalex.ClassFatal},
 		{"invalid phone", simKey, func(c *smartalex.Client) error {
 			_, err := c.CreateContact(ctx, smartalex.ContactInput{Phone: "555-0100", FirstName: "A"})
 			return err
