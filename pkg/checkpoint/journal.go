@@ -1,0 +1,178 @@
+package checkpoint
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+var recordPK = []clause.Column{{Name: "pipeline"}, {Name: "key"}}
+
+// confirmedColumns are overwritten by Confirm and Upsert on an existing
+// record; created_at is kept.
+var confirmedColumns = []string{
+	"row_hash", "contact_hash", "contact", "remote_id", "origin", "state", "attempts",
+	"last_error", "line", "phone", "updated_at", "synced_at",
+}
+
+func validRecord(rec Record) error {
+	if err := validName("pipeline", rec.Pipeline); err != nil {
+		return err
+	}
+	return validName("record key", rec.Key)
+}
+
+// MarkInFlight marks recs in flight and returns once the marks committed.
+func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
+	for _, r := range recs {
+		if err := validRecord(r); err != nil {
+			return err
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	recs = append([]Record(nil), recs...)
+	now := c.now()
+	return c.w.do(ctx, func(tx *gorm.DB) error {
+		for _, r := range recs {
+			row := recordRow{
+				Pipeline: r.Pipeline, Key: r.Key, Phone: r.Phone, Line: r.Line,
+				State: string(StateInFlight), Attempts: 1, CreatedAt: now, UpdatedAt: now,
+			}
+			err := tx.Clauses(clause.OnConflict{
+				Columns: recordPK,
+				DoUpdates: append(clause.Assignments(map[string]any{
+					"state":    string(StateInFlight),
+					"attempts": gorm.Expr("records.attempts + 1"),
+				}), clause.AssignmentColumns([]string{"phone", "line", "updated_at"})...),
+			}).Create(&row).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Confirm queues rec as confirmed, with att appended to its history.
+func (c *core) Confirm(ctx context.Context, rec Record, att Attempt) error {
+	if err := validRecord(rec); err != nil {
+		return err
+	}
+	now := c.now()
+	return c.w.async(ctx, func(tx *gorm.DB) error {
+		r := rec
+		r.State, r.Attempts, r.LastError, r.SyncedAt, r.UpdatedAt = StateSynced, 0, "", now, now
+		if err := c.putRecord(tx, r, now); err != nil {
+			return err
+		}
+		return c.appendAttempt(tx, rec, att, now)
+	})
+}
+
+// Fail queues a refusal of rec by the API.
+func (c *core) Fail(ctx context.Context, rec Record, att Attempt) error {
+	return c.setState(ctx, rec, att, StateFailed)
+}
+
+// InDoubt queues an unknown outcome for rec.
+func (c *core) InDoubt(ctx context.Context, rec Record, att Attempt) error {
+	return c.setState(ctx, rec, att, StateInDoubt)
+}
+
+func (c *core) setState(ctx context.Context, rec Record, att Attempt, state State) error {
+	if err := validRecord(rec); err != nil {
+		return err
+	}
+	msg := att.Error
+	if msg == "" {
+		msg = rec.LastError
+	}
+	now := c.now()
+	return c.w.async(ctx, func(tx *gorm.DB) error {
+		// A record never marked gets its identity only: nothing confirmed.
+		row := recordRow{
+			Pipeline: rec.Pipeline, Key: rec.Key, Phone: rec.Phone, Line: rec.Line,
+			State: string(state), Attempts: rec.Attempts, LastError: msg, CreatedAt: now, UpdatedAt: now,
+		}
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   recordPK,
+			DoUpdates: clause.AssignmentColumns([]string{"state", "last_error", "updated_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		return c.appendAttempt(tx, rec, att, now)
+	})
+}
+
+// Upsert queues rec to be stored as given.
+func (c *core) Upsert(ctx context.Context, rec Record) error {
+	if err := validRecord(rec); err != nil {
+		return err
+	}
+	now := c.now()
+	return c.w.async(ctx, func(tx *gorm.DB) error {
+		r := rec
+		if r.State == "" {
+			r.State = StatePending
+		}
+		r.UpdatedAt = now
+		return c.putRecord(tx, r, now)
+	})
+}
+
+// Remove queues the deletion of rec, keeping its history.
+func (c *core) Remove(ctx context.Context, rec Record, att Attempt) error {
+	if err := validRecord(rec); err != nil {
+		return err
+	}
+	now := c.now()
+	return c.w.async(ctx, func(tx *gorm.DB) error {
+		err := tx.Where(map[string]any{"pipeline": rec.Pipeline, "key": rec.Key}).Delete(&recordRow{}).Error
+		if err != nil {
+			return err
+		}
+		return c.appendAttempt(tx, rec, att, now)
+	})
+}
+
+// Flush waits until everything queued before it is committed.
+func (c *core) Flush(ctx context.Context) error { return c.w.flush(ctx) }
+
+// putRecord inserts r, or overwrites every field but created_at.
+func (c *core) putRecord(tx *gorm.DB, r Record, now time.Time) error {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	row := newRecordRow(r)
+	return tx.Clauses(clause.OnConflict{
+		Columns:   recordPK,
+		DoUpdates: clause.AssignmentColumns(confirmedColumns),
+	}).Create(&row).Error
+}
+
+// appendAttempt adds att to rec's history and drops all but the newest
+// AttemptsKept entries.
+func (c *core) appendAttempt(tx *gorm.DB, rec Record, att Attempt, now time.Time) error {
+	if att.Action == "" && att.Outcome == "" && att.Error == "" {
+		return nil // no attempt to record
+	}
+	if att.At.IsZero() {
+		att.At = now
+	}
+	row := attemptRow{
+		Pipeline: rec.Pipeline, Key: rec.Key, At: att.At.UTC(), Action: string(att.Action),
+		Status: att.Status, Outcome: att.Outcome, Error: att.Error, RequestID: att.RequestID,
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	where := map[string]any{"pipeline": rec.Pipeline, "key": rec.Key}
+	keep := tx.Session(&gorm.Session{NewDB: true}).Model(&attemptRow{}).Select("id").
+		Where(where).Order("id DESC").Limit(c.opts.AttemptsKept)
+	return tx.Where(where).Where("id NOT IN (?)", keep).Delete(&attemptRow{}).Error
+}
