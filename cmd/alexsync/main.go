@@ -11,6 +11,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/alexsync/alexsync/pkg/config"
+	"github.com/alexsync/alexsync/pkg/pipeline"
 )
 
 func main() {
@@ -28,7 +31,8 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
+	var st exitStatus
+	if err != nil && !errors.As(err, &st) {
 		fmt.Fprintf(stderr, "alexsync: %v\n", err)
 	}
 	return exitCode(err)
@@ -48,7 +52,7 @@ pulls call records back out for reporting.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd())
 	return root
 }
 
@@ -64,6 +68,12 @@ const (
 	ExitInterrupted = 130
 )
 
+// exitStatus is returned by a command that already reported its outcome
+// and only needs the process to exit with this code.
+type exitStatus int
+
+func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
+
 // usageError marks a bad command line or configuration (exit 2).
 type usageError struct{ err error }
 
@@ -73,10 +83,14 @@ func (e usageError) Unwrap() error { return e.err }
 // exitCode maps an error returned by a command to the process exit code.
 func exitCode(err error) int {
 	var ue usageError
+	var st exitStatus
+	var fe *config.FileError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ue):
+	case errors.As(err, &st):
+		return int(st)
+	case errors.As(err, &ue), errors.As(err, &fe), errors.Is(err, pipeline.ErrConfig), errors.Is(err, config.ErrNoKey):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
