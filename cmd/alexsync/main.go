@@ -17,10 +17,32 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(os.Stderr)
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// signalContext returns a context cancelled by the first SIGINT or
+// SIGTERM: commands stop taking work, finish or journal what is in flight,
+// and exit 130. A second signal exits at once; the checkpoint's journal
+// keeps the next run safe even then.
+func signalContext(stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sig; !ok {
+			return
+		}
+		fmt.Fprintln(stderr, "alexsync: stopping: finishing the requests in flight (press Ctrl-C again to exit at once)")
+		cancel()
+		if _, ok := <-sig; ok {
+			fmt.Fprintln(stderr, "alexsync: exiting at once; the next run reconciles what was in flight")
+			os.Exit(ExitInterrupted)
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); close(sig); cancel() }
 }
 
 // execute runs the command line args and returns the process exit code.
@@ -52,20 +74,20 @@ pulls call records back out for reporting.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd(), newRunCmd())
 	return root
 }
 
 // Exit codes. They are part of the command-line contract, documented in
 // the README, and mapped from errors in exactly one place: exitCode.
 const (
-	ExitOK          = 0
-	ExitFatal       = 1
+	ExitOK          = int(pipeline.OutcomeOK)
+	ExitFatal       = int(pipeline.OutcomeFatal)
 	ExitUsage       = 2
-	ExitQuota       = 3
-	ExitRowErrors   = 4
-	ExitGuard       = 5
-	ExitInterrupted = 130
+	ExitQuota       = int(pipeline.OutcomeQuota)
+	ExitRowErrors   = int(pipeline.OutcomeRowErrors)
+	ExitGuard       = int(pipeline.OutcomeGuard)
+	ExitInterrupted = int(pipeline.OutcomeInterrupted)
 )
 
 // exitStatus is returned by a command that already reported its outcome

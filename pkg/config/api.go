@@ -4,8 +4,11 @@
 package config
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/plan"
 	"os"
 	"strings"
 )
@@ -31,6 +34,49 @@ type API struct {
 	PerMinute  int `yaml:"per_minute"`  // overrides the plan's requests per minute
 	PerDay     int `yaml:"per_day"`     // overrides the plan's requests per day
 	ContactCap int `yaml:"contact_cap"` // overrides the plan's contact cap
+
+	// Minute and Day are the lengths of the quota windows: 1m and 24h
+	// against the real API. They exist for the simulator's scaled time
+	// (`alexsync sim --minute 1s`); Day defaults to 1440 Minutes.
+	Minute time.Duration `yaml:"minute"`
+	Day    time.Duration `yaml:"day"`
+}
+
+// Limits are the quotas a pipeline paces itself by: the plan's, with the
+// pipeline's overrides.
+type Limits struct {
+	Plan       string
+	PerMinute  int
+	PerDay     int
+	ContactCap int
+	Minute     time.Duration
+	Day        time.Duration
+}
+
+// Limits resolves the plan and its overrides.
+func (a API) Limits() (Limits, error) {
+	p, err := plan.Lookup(a.Plan)
+	if err != nil {
+		return Limits{}, err
+	}
+	l := Limits{Plan: p.Name, PerMinute: p.PerMinute, PerDay: p.PerDay, ContactCap: p.ContactCap, Minute: time.Minute, Day: 24 * time.Hour}
+	if a.PerMinute > 0 {
+		l.PerMinute = a.PerMinute
+	}
+	if a.PerDay > 0 {
+		l.PerDay = a.PerDay
+	}
+	if a.ContactCap > 0 {
+		l.ContactCap = a.ContactCap
+	}
+	if a.Minute > 0 {
+		l.Minute = a.Minute
+		l.Day = 1440 * a.Minute
+	}
+	if a.Day > 0 {
+		l.Day = a.Day
+	}
+	return l, nil
 }
 
 // ErrNoKey is matched by the error Key returns when no key is configured.

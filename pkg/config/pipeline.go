@@ -203,6 +203,7 @@ func (p *Pipeline) validate() error {
 	check(p.Guards.MinRows >= 0, "guards.min_rows: must not be negative")
 	check(p.API.Workers >= 1 && p.API.Workers <= 64, "api.workers: %d is outside 1..64", p.API.Workers)
 	check(p.API.PerMinute >= 0 && p.API.PerDay >= 0 && p.API.ContactCap >= 0, "api: per_minute, per_day and contact_cap must not be negative")
+	check(p.API.Minute >= 0 && p.API.Day >= 0, "api: minute and day must not be negative")
 	if _, err := plan.Lookup(p.API.Plan); err != nil {
 		errs = append(errs, fmt.Errorf("api.plan: %w", err))
 	}

@@ -29,8 +29,10 @@ type Known struct {
 	RowHash     record.Hash // raw source values last seen
 	ContactHash record.Hash // contact last confirmed by the API
 	RemoteID    string
-	Synced      bool // the API confirmed the contact as it is in ContactHash
-	Deletable   bool // alexsync created or adopted it, so it may delete it
+	Synced      bool   // the API confirmed the contact as it is in ContactHash
+	Deletable   bool   // alexsync created or adopted it, so it may delete it
+	Origin      string // how alexsync came to own it ("created", "adopted"); carried for the caller
+	Phone       string // E.164 as last sent; carried for the caller's duplicate check
 }
 
 // Differ holds the baseline of one pipeline and the keys seen this run.
@@ -69,20 +71,20 @@ func (d *Differ) Len() int { return len(d.byKey) }
 
 // Seen checks the fast path: whether a row with these raw values was
 // confirmed by an earlier run under the same settings. If so, the row is
-// unchanged, its key is marked seen and returned; the caller need not map
-// or normalize it.
-func (d *Differ) Seen(rowHash record.Hash) (key string, ok bool) {
+// unchanged, its key is marked seen and its baseline returned; the caller
+// need not map or normalize it.
+func (d *Differ) Seen(rowHash record.Hash) (Known, bool) {
 	if !d.fastPath {
-		return "", false
+		return Known{}, false
 	}
 	e, ok := d.byRowHash[rowHash]
 	if !ok || e.seen {
 		// A second identical row is a duplicate: let it be prepared and
 		// reported as such.
-		return "", false
+		return Known{}, false
 	}
 	e.seen = true
-	return e.known.Key, true
+	return e.known, true
 }
 
 // Change is the classification of one prepared contact.

@@ -79,9 +79,9 @@ func TestFastPath(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := New(baseline(known), tc.fastPath)
-			key, ok := d.Seen(tc.hash)
-			if ok != tc.wantOK || (ok && key != "1") {
-				t.Fatalf("Seen = %q, %v; want ok=%v", key, ok, tc.wantOK)
+			k, ok := d.Seen(tc.hash)
+			if ok != tc.wantOK || (ok && k.Key != "1") {
+				t.Fatalf("Seen = %+v, %v; want ok=%v", k, ok, tc.wantOK)
 			}
 			if ok {
 				if _, again := d.Seen(tc.hash); again {

@@ -94,7 +94,7 @@ func validateRows(ctx context.Context, p *config.Pipeline, ex *extractor, sum *E
 		}
 		return nil
 	}
-	err := prepare.Stream(ctx, ex.src, ex.prep, workers(), func(it prepare.Item) error {
+	err := prepare.Stream(ctx, ex.src, ex.prep, workers(), nil, func(it prepare.Item) error {
 		sum.Read++
 		if it.Err != nil {
 			sum.reject(it.Err, false)

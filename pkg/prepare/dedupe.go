@@ -52,6 +52,23 @@ func (d *Deduper) Add(p Prepared) (keep []Prepared, drop []*record.RowError) {
 	return []Prepared{p}, nil
 }
 
+// Note registers a row that was not prepared (the sync engine's fast path
+// found it unchanged) with its key and phone, so that later rows sharing
+// them are found duplicates. Only "first" mode can take notes: the others
+// need every row prepared (see FastPathAllowed).
+func (d *Deduper) Note(key, phone string, line int) {
+	if _, ok := d.keyLine[key]; !ok {
+		d.keyLine[key] = line
+	}
+	if _, ok := d.phone[phone]; !ok && phone != "" {
+		d.phone[phone] = key
+	}
+}
+
+// FastPathAllowed reports whether rows may skip preparation in this mode:
+// "last" and "reject" must see every row to decide which one to keep.
+func FastPathAllowed(mode string) bool { return mode == DuplicatesFirst }
+
 // Finish returns what "last" and "reject" modes held: the rows to send,
 // in source order, and the dropped ones. In "first" mode it returns
 // nothing.

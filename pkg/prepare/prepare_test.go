@@ -115,7 +115,7 @@ func TestStreamKeepsOrder(t *testing.T) {
 		items = append(items, record.Row{Line: i + 2, Values: []string{fmt.Sprint(i), "N", "", fmt.Sprintf("415555%04d", i), "", ""}})
 	}
 	var lines []int
-	err := Stream(context.Background(), &sliceReader{items: items}, newPreparer(t, true), 4, func(it Item) error {
+	err := Stream(context.Background(), &sliceReader{items: items}, newPreparer(t, true), 4, nil, func(it Item) error {
 		if it.Err != nil {
 			lines = append(lines, it.Err.Line)
 		} else {
@@ -134,7 +134,7 @@ func TestStreamKeepsOrder(t *testing.T) {
 func TestStreamStopsOnFatal(t *testing.T) {
 	boom := errors.New("disk on fire")
 	r := &sliceReader{items: []any{record.Row{Line: 2, Values: []string{"1", "A", "", "4155550123", "", ""}}, boom}}
-	err := Stream(context.Background(), r, newPreparer(t, true), 2, func(Item) error { return nil })
+	err := Stream(context.Background(), r, newPreparer(t, true), 2, nil, func(Item) error { return nil })
 	if !errors.Is(err, boom) {
 		t.Fatalf("Stream = %v, want the source's fatal error", err)
 	}
@@ -194,9 +194,33 @@ func BenchmarkStream(b *testing.B) {
 	for _, w := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
 			for b.Loop() {
-				_ = Stream(context.Background(), &sliceReader{items: items}, p, w, func(Item) error { return nil })
+				_ = Stream(context.Background(), &sliceReader{items: items}, p, w, nil, func(Item) error { return nil })
 			}
 			b.ReportMetric(float64(len(items)*b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+func TestStreamSkip(t *testing.T) {
+	var items []any
+	for i := range 1200 {
+		items = append(items, record.Row{Line: i + 2, Values: []string{fmt.Sprint(i), "N", "", fmt.Sprintf("415555%04d", i), "", ""}})
+	}
+	var skippedLines, preparedLines []int
+	skip := func(r record.Row) bool { return r.Line%3 == 0 }
+	err := Stream(context.Background(), &sliceReader{items: items}, newPreparer(t, true), 3, skip, func(it Item) error {
+		switch {
+		case it.Skipped:
+			skippedLines = append(skippedLines, it.Row.Line)
+		case it.Err == nil:
+			preparedLines = append(preparedLines, it.Prepared.Row.Line)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skippedLines) != 400 || len(preparedLines) != 800 || !slices.IsSorted(skippedLines) {
+		t.Fatalf("skipped %d, prepared %d", len(skippedLines), len(preparedLines))
 	}
 }

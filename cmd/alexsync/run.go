@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/alexsync/alexsync/pkg/config"
+	"github.com/alexsync/alexsync/pkg/pipeline"
+	"github.com/alexsync/alexsync/pkg/redact"
+)
+
+// runFlags are the flags of `alexsync run`.
+type runFlags struct {
+	dryRun      bool
+	workers     int
+	maxRequests int
+	report      string
+	apiURL      string
+	yes         bool
+	quiet       bool
+	verbose     bool
+	logFormat   string
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run PIPELINE.yaml",
+		Short: "Run a pipeline: send SmartAlex only what changed since the last run",
+		Long: `run reads the pipeline's source, maps and normalizes every row, compares it with
+the checkpoint of earlier runs, and sends only the creates, updates (changed
+fields only) and deletes, through a bounded worker pool paced to the plan's
+per-minute and per-day quotas. Every write is journaled in the checkpoint:
+marked in flight before it is sent, confirmed after the API answered, so a run
+that stops (crash, quota, Ctrl-C) resumes exactly where it stopped, without
+duplicates.
+
+The API key is read from the environment variable named by api.key_env
+(default SMARTALEX_API_KEY) or from api.key_file; never from the command line.
+
+Exit codes:
+  0    all done
+  1    fatal error (bad key, unreachable API, checkpoint unwritable)
+  2    usage or configuration error
+  3    stopped at a quota (daily budget or --max-requests); run again to resume
+  4    done, but some rows were rejected or failed (see the rejects file)
+  5    a guard tripped: nothing was sent
+  130  interrupted`,
+		Example: `  # what would be sent, with zero API requests
+  alexsync run pipelines/demo-import.yaml --dry-run
+
+  # the nightly run, with a JSON report for monitoring
+  export SMARTALEX_API_KEY=sk_live_...
+  alexsync run nightly.yaml --report /var/log/alexsync/nightly.json
+
+  # against the built-in simulator
+  alexsync run pipelines/demo-import.yaml --api-url http://127.0.0.1:8089/v1`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPipeline(cmd, args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.dryRun, "dry-run", false, "plan only: print what would be sent, send nothing")
+	fl.IntVar(&f.workers, "workers", 0, "concurrent requests (default: the pipeline's api.workers)")
+	fl.IntVar(&f.maxRequests, "max-requests", 0, "stop after this many API requests (exit 3; the next run resumes)")
+	fl.StringVar(&f.report, "report", "", "write the run report as JSON to this file")
+	fl.StringVar(&f.apiURL, "api-url", "", "API base URL (overrides api.base_url and SMARTALEX_API_URL)")
+	fl.BoolVar(&f.yes, "yes", false, "allow more deletes than deletes.max")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every request (never the key, phones or emails)")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return usageError{fmt.Errorf("--log-format %q: want text or json", f.logFormat)}
+	}
+	if f.workers < 0 || f.workers > 64 || f.maxRequests < 0 {
+		return usageError{fmt.Errorf("--workers must be 1..64 and --max-requests not negative")}
+	}
+	p, err := config.LoadPipeline(path)
+	if err != nil {
+		return err
+	}
+	opts := pipeline.RunOptions{DryRun: f.dryRun, Workers: f.workers, MaxRequests: f.maxRequests, APIURL: f.apiURL, Yes: f.yes,
+		Logger: newLogger(cmd.ErrOrStderr(), f)}
+	if !f.dryRun {
+		if opts.Key, err = p.API.Key(); err != nil {
+			return err
+		}
+	}
+	sum, runErr := pipeline.Run(cmd.Context(), p, opts)
+	if sum == nil {
+		return runErr
+	}
+	if !f.quiet {
+		printRun(cmd.OutOrStdout(), sum)
+	}
+	if f.report != "" {
+		if err := writeJSON(f.report, sum); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if sum.ExitCode != pipeline.OutcomeOK {
+		return exitStatus(sum.ExitCode)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, f runFlags) *slog.Logger {
+	level := slog.LevelInfo
+	switch {
+	case f.quiet:
+		level = slog.LevelError
+	case f.verbose:
+		level = slog.LevelDebug
+	}
+	o := &slog.HandlerOptions{Level: level}
+	if f.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
+}
+
+func printRun(w io.Writer, s *pipeline.RunSummary) {
+	c := s.Counts
+	mode := ""
+	if s.DryRun {
+		mode = ", dry run: nothing sent"
+	}
+	fmt.Fprintf(w, "pipeline   %s (%s%s)\n", s.Pipeline, s.Kind, mode)
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "warning    %s\n", warn)
+	}
+	fmt.Fprintf(w, "source     %d rows read, %d rejected, %d duplicates\n", c.Read, c.Rejected, c.Duplicates)
+	if p := s.Plan; p != nil {
+		fmt.Fprintf(w, "plan       %d to create, %d to update, %d unchanged, %d gone from the source", c.Create, c.Update, c.Unchanged, c.Delete)
+		if p.Reconcile > 0 {
+			fmt.Fprintf(w, " (%d left in flight by the last run, reconciled first)", p.Reconcile)
+		}
+		fmt.Fprintln(w)
+		if p.SettingsChanged {
+			fmt.Fprintf(w, "           the mapping or phone settings changed since the last run: %d contacts are re-sent\n", p.Resend)
+		}
+		if p.FirstRun && c.Create > 0 {
+			fmt.Fprintln(w, "           first run: the account's contacts are listed once and matching phones adopted, not duplicated")
+		}
+		fmt.Fprintf(w, "           %s\n", p.Estimate)
+		for _, fc := range p.Samples {
+			fmt.Fprintf(w, "           update %s (line %d) %s: %q -> %q\n", fc.Key, fc.Line, fc.Field, fc.From, fc.To)
+		}
+	}
+	if !s.DryRun {
+		fmt.Fprintf(w, "sent       %d created, %d updated, %d adopted, %d reconciled, %d deleted; %d failed, %d in doubt, %d not sent\n",
+			c.Created, c.Updated, c.Adopted, c.Reconciled, c.Deleted, c.Failed, c.InDoubt, c.Deferred)
+		fmt.Fprintf(w, "requests   %d%s, %d retries, %d rate limited\n", s.Requests.Total, breakdownParen(s.Requests.ByStatus), s.Requests.Retries, s.Requests.RateLimited)
+		fmt.Fprintf(w, "quota      %d of %d requests used today (%s: %d/min)\n", s.Quota.UsedToday, s.Quota.PerDay, s.Quota.Plan, s.Quota.PerMinute)
+	}
+	for _, r := range s.Rejects[:min(5, len(s.Rejects))] {
+		fmt.Fprintf(w, "reject     line %d %s: %s\n", r.Line, r.Code, r.Message)
+	}
+	if s.Outputs.Rejects != "" {
+		fmt.Fprintf(w, "rejects    %s\n", s.Outputs.Rejects)
+	}
+	fmt.Fprintf(w, "checkpoint %s\n", s.Outputs.Checkpoint)
+	if s.Stopped != "" {
+		fmt.Fprintf(w, "stopped    %s\n", redact.Text(s.Stopped))
+	}
+	fmt.Fprintf(w, "exit       %d (%s)\n", int(s.ExitCode), outcomeText(s.ExitCode))
+}
+
+func breakdownParen(m map[string]int) string {
+	b := breakdown(m)
+	return strings.ReplaceAll(b, " (", " (status ")
+}
+
+func outcomeText(o pipeline.Outcome) string {
+	switch o {
+	case pipeline.OutcomeOK:
+		return "all done"
+	case pipeline.OutcomeQuota:
+		return "stopped at a quota; run again to resume"
+	case pipeline.OutcomeRowErrors:
+		return "done, some rows rejected or failed"
+	case pipeline.OutcomeGuard:
+		return "a guard tripped; nothing was sent"
+	case pipeline.OutcomeInterrupted:
+		return "interrupted"
+	}
+	return "fatal error"
+}

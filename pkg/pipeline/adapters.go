@@ -1,0 +1,258 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/clock"
+	"github.com/alexsync/alexsync/pkg/push"
+	"github.com/alexsync/alexsync/pkg/quota"
+	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/smartalex"
+)
+
+// apiAdapter is push.API over the SmartAlex client: it converts contacts
+// and turns the client's error classes into push's.
+type apiAdapter struct{ c *smartalex.Client }
+
+func (a apiAdapter) Create(ctx context.Context, c record.Contact) (push.Remote, error) {
+	got, err := a.c.CreateContact(ctx, smartalex.ContactInput{Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
+		Email: c.Email, Company: c.Company, Title: c.Title, Tags: c.Tags, Metadata: c.Metadata})
+	if err != nil {
+		return push.Remote{}, classify(err)
+	}
+	return remote(got, c.Key), nil
+}
+
+func (a apiAdapter) Update(ctx context.Context, id string, p push.Patch) (push.Remote, error) {
+	var patch smartalex.ContactPatch
+	c := p.Contact
+	for _, f := range p.Fields {
+		switch f {
+		case "first_name":
+			patch.FirstName = smartalex.Ptr(c.FirstName)
+		case "last_name":
+			patch.LastName = smartalex.Ptr(c.LastName)
+		case "phone":
+			patch.Phone = smartalex.Ptr(c.Phone)
+		case "email":
+			patch.Email = smartalex.Ptr(c.Email)
+		case "company":
+			patch.Company = smartalex.Ptr(c.Company)
+		case "title":
+			patch.Title = smartalex.Ptr(c.Title)
+		case "tags":
+			tags := c.Tags
+			if tags == nil {
+				tags = []string{}
+			}
+			patch.Tags = &tags
+		case "metadata":
+			md := map[string]string(c.Metadata)
+			if md == nil {
+				md = map[string]string{}
+			}
+			patch.Metadata = &md
+		}
+	}
+	got, err := a.c.UpdateContact(ctx, id, patch)
+	if err != nil {
+		return push.Remote{}, classify(err)
+	}
+	return remote(got, c.Key), nil
+}
+
+func (a apiAdapter) Delete(ctx context.Context, id string) error {
+	return classify(a.c.DeleteContact(ctx, id))
+}
+
+func (a apiAdapter) MarkDNC(ctx context.Context, id string) error {
+	_, err := a.c.UpdateContact(ctx, id, smartalex.ContactPatch{Status: smartalex.Ptr("dnc")})
+	return classify(err)
+}
+
+func (a apiAdapter) FindByPhone(ctx context.Context, phone string) ([]push.Remote, error) {
+	found, err := a.c.FindContactsByPhone(ctx, phone)
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make([]push.Remote, len(found))
+	for i := range found {
+		out[i] = remote(&found[i], "")
+	}
+	return out, nil
+}
+
+// remote converts an API contact to push's view of it.
+func remote(c *smartalex.Contact, key string) push.Remote {
+	return push.Remote{ID: c.ID, Contact: fromAPI(c, key)}
+}
+
+func fromAPI(c *smartalex.Contact, key string) record.Contact {
+	var md map[string]string
+	if len(c.Metadata) > 0 {
+		md = map[string]string(c.Metadata)
+	}
+	return record.Contact{Key: key, Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email,
+		Company: c.Company, Title: c.Title, Tags: c.Tags, Metadata: md}
+}
+
+// classify maps the client's error classes onto push's sentinels, keeping
+// the original error in the chain.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var sentinel error
+	switch smartalex.Classify(err) {
+	case smartalex.ClassAmbiguous:
+		sentinel = push.ErrAmbiguous
+	case smartalex.ClassQuota:
+		sentinel = push.ErrQuota
+	case smartalex.ClassCanceled:
+		return err
+	case smartalex.ClassPermanent:
+		sentinel = push.ErrRejected
+		if smartalex.IsNotFound(err) {
+			sentinel = push.ErrNotFound
+		}
+	case smartalex.ClassFatal:
+		sentinel = push.ErrFatal
+		if smartalex.IsForbidden(err) {
+			sentinel = push.ErrForbidden
+		}
+	default:
+		return err
+	}
+	return fmt.Errorf("%w: %w", sentinel, err)
+}
+
+// journalAdapter is push.Journal over the checkpoint store.
+type journalAdapter struct {
+	store    checkpoint.Store
+	pipeline string
+}
+
+func (j journalAdapter) record(e push.Entry) checkpoint.Record {
+	contact, _ := json.Marshal(e.Contact) // a struct of strings: cannot fail
+	r := checkpoint.Record{Pipeline: j.pipeline, Key: e.Key, Contact: string(contact), RemoteID: e.RemoteID,
+		Origin: checkpoint.Origin(e.Origin), Line: int64(e.Line), Phone: e.Contact.Phone}
+	if e.RowHash != (record.Hash{}) {
+		r.RowHash = e.RowHash.String()
+	}
+	if e.ContactHash != (record.Hash{}) {
+		r.ContactHash = e.ContactHash.String()
+	}
+	return r
+}
+
+func attempt(a push.Attempt) checkpoint.Attempt {
+	return checkpoint.Attempt{Action: checkpoint.Action(a.Action), Outcome: a.Outcome, Error: a.Error, RequestID: a.RequestID}
+}
+
+func (j journalAdapter) MarkInFlight(ctx context.Context, e push.Entry) error {
+	return j.store.MarkInFlight(ctx, j.record(e))
+}
+func (j journalAdapter) Confirm(ctx context.Context, e push.Entry, a push.Attempt) error {
+	return j.store.Confirm(ctx, j.record(e), attempt(a))
+}
+func (j journalAdapter) Fail(ctx context.Context, e push.Entry, a push.Attempt) error {
+	return j.store.Fail(ctx, j.record(e), attempt(a))
+}
+func (j journalAdapter) InDoubt(ctx context.Context, e push.Entry, a push.Attempt) error {
+	return j.store.InDoubt(ctx, j.record(e), attempt(a))
+}
+func (j journalAdapter) Remove(ctx context.Context, e push.Entry, a push.Attempt) error {
+	return j.store.Remove(ctx, j.record(e), attempt(a))
+}
+
+// ledgerBudget is smartalex.Budget over the checkpoint's quota ledger, so
+// every process using the same checkpoint and key shares one day.
+type ledgerBudget struct {
+	store   checkpoint.Store
+	keyHash string
+	limit   int
+	day     time.Duration
+	clock   clock.Clock
+}
+
+// keyHash identifies an API key in the ledger without storing it.
+func keyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// dayName is the ledger's name for the day t falls in: the UTC date for
+// 24-hour days, the day index for the simulator's scaled days.
+func dayName(t time.Time, length time.Duration) string {
+	if length == 24*time.Hour {
+		return t.UTC().Format(time.DateOnly)
+	}
+	idx, _ := quota.DayIndex(t, length)
+	return fmt.Sprintf("d%d/%s", idx, length)
+}
+
+func (b *ledgerBudget) Acquire(ctx context.Context) error {
+	now := b.clock.Now()
+	used, ok, err := b.store.SpendQuota(ctx, b.keyHash, dayName(now, b.day), 1, b.limit)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_, end := quota.DayIndex(now, b.day)
+		return fmt.Errorf("%w: %d of %d requests used today; resets at %s", quota.ErrDayExhausted, used, b.limit, end.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (b *ledgerBudget) Release(ctx context.Context) {
+	_ = b.store.RefundQuota(context.WithoutCancel(ctx), b.keyHash, dayName(b.clock.Now(), b.day), 1)
+}
+
+func (b *ledgerBudget) used(ctx context.Context) int {
+	n, _ := b.store.QuotaUsed(ctx, b.keyHash, dayName(b.clock.Now(), b.day))
+	return n
+}
+
+// runBudget stops a run after --max-requests requests, in front of the
+// shared daily ledger.
+type runBudget struct {
+	next  smartalex.Budget
+	max   int
+	mu    sync.Mutex
+	taken int
+}
+
+// errRunBudget is the cause of the QuotaError a run gets at --max-requests.
+var errRunBudget = errors.New("run request budget spent")
+
+func (b *runBudget) Acquire(ctx context.Context) error {
+	b.mu.Lock()
+	if b.max > 0 && b.taken >= b.max {
+		b.mu.Unlock()
+		return fmt.Errorf("%w: --max-requests %d reached", errRunBudget, b.max)
+	}
+	b.taken++
+	b.mu.Unlock()
+	if err := b.next.Acquire(ctx); err != nil {
+		b.mu.Lock()
+		b.taken--
+		b.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func (b *runBudget) Release(ctx context.Context) {
+	b.mu.Lock()
+	b.taken--
+	b.mu.Unlock()
+	b.next.Release(ctx)
+}

@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/alexsync/alexsync/pkg/mapping"
+	"github.com/alexsync/alexsync/pkg/push"
+	"github.com/alexsync/alexsync/pkg/quota"
+	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/sink/rejects"
+	"github.com/alexsync/alexsync/pkg/smartalex"
+)
+
+// lockedRejects serializes writes to the rejects file and counts them.
+type lockedRejects struct {
+	mu    sync.Mutex
+	w     rejects.Writer
+	count int
+	err   error
+}
+
+func (l *lockedRejects) Write(values []string, line int, code, message string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.w.Write(values, line, code, message); err != nil {
+		l.err = err
+		return err
+	}
+	l.count++
+	return nil
+}
+
+func (l *lockedRejects) Close() error { return l.w.Close() }
+
+// reject receives the rows the API refused during the push.
+func (l *lockedRejects) reject(re *record.RowError) {
+	_ = writeReject(l, re) // a failing rejects file is reported at Close
+}
+
+// connect builds the API client: paced by a rolling minute window, and
+// budgeted by the checkpoint's daily ledger (and --max-requests).
+func (r *runner) connect() error {
+	if r.opts.Key == "" {
+		return configError{fmt.Errorf("no API key given")}
+	}
+	url := r.opts.APIURL
+	if url == "" {
+		url = r.p.API.URL()
+	}
+	var budget smartalex.Budget = r.ledger
+	if r.opts.MaxRequests > 0 {
+		budget = &runBudget{next: r.ledger, max: r.opts.MaxRequests}
+	}
+	opts := []smartalex.Option{
+		smartalex.WithLimiter(quota.NewWindow(r.limits.PerMinute, r.limits.Minute, r.opts.Clock)),
+		smartalex.WithBudget(budget),
+		smartalex.WithLogger(r.opts.Logger),
+		smartalex.WithClock(r.opts.Clock),
+		smartalex.WithUserAgent("alexsync"),
+		smartalex.WithRetryPolicy(r.opts.Retry),
+	}
+	if r.opts.HTTPClient != nil {
+		opts = append(opts, smartalex.WithHTTPClient(r.opts.HTTPClient))
+	}
+	c, err := smartalex.NewClient(url, r.opts.Key, opts...)
+	if err != nil {
+		return configError{err}
+	}
+	r.client = c
+	return nil
+}
+
+// adopt lists the account's contacts once, on a run whose checkpoint has
+// never seen the account, and turns every create whose phone the account
+// already holds into an adoption: no duplicate is created.
+func (r *runner) adopt(ctx context.Context, plan *Plan) error {
+	listed, _, err := r.store.Meta(ctx, r.p.Name, "remote_listed")
+	if err != nil || listed != "" {
+		return err
+	}
+	byPhone := map[string]*smartalex.Contact{}
+	for c, err := range r.client.Contacts(ctx, smartalex.ContactListOptions{}) {
+		if err != nil {
+			return err
+		}
+		if _, seen := byPhone[c.Phone]; !seen && c.Phone != "" {
+			c := c
+			byPhone[c.Phone] = &c
+		}
+	}
+	for i, t := range plan.tasks {
+		rc, ok := byPhone[t.Entry.Contact.Phone]
+		if t.Op != push.OpCreate || !ok {
+			continue
+		}
+		prev := fromAPI(rc, t.Entry.Key)
+		t.Op, t.Entry.RemoteID, t.Entry.Origin, t.Previous = push.OpAdopt, rc.ID, "adopted", &prev
+		plan.tasks[i] = t
+		delete(byPhone, rc.Phone) // one remote contact is adopted once
+	}
+	r.adopted = true
+	return nil
+}
+
+// push runs the tasks through the pool.
+func (r *runner) push(ctx context.Context, tasks []push.Task) push.Result {
+	if len(tasks) == 0 {
+		return push.Result{}
+	}
+	workers := r.p.API.Workers
+	if r.opts.Workers > 0 {
+		workers = r.opts.Workers
+	}
+	done := 0
+	return push.Run(ctx, slices.Values(tasks), apiAdapter{r.client}, journalAdapter{store: r.store, pipeline: r.p.Name}, push.Options{
+		Workers:  workers,
+		Abort:    r.opts.Abort,
+		OnReject: r.rejects.reject,
+		Logger:   r.opts.Logger,
+		OnDone: func(push.Task, string) {
+			if done++; done%100 == 0 || done == len(tasks) {
+				r.opts.Logger.Info("progress", "done", done, "of", len(tasks))
+			}
+		},
+	})
+}
+
+// guard returns why the run must not send anything, or "".
+func (r *runner) guard(plan *Plan, ex *Extract) string {
+	g := r.p.Guards
+	known := plan.Unchanged + plan.Update + plan.Delete
+	switch {
+	case ex.Read == 0 && known > 0:
+		return fmt.Sprintf("the source is empty but %d contacts were synced before; refusing to treat them all as gone", known)
+	case g.MinRows > 0 && ex.Read < g.MinRows:
+		return fmt.Sprintf("the source has %d rows, fewer than guards.min_rows %d", ex.Read, g.MinRows)
+	case ex.Read > 0 && float64(ex.Rejected)/float64(ex.Read) > g.MaxRejectRatio:
+		return fmt.Sprintf("%d of %d rows rejected (%.0f%%), more than guards.max_reject_ratio %.0f%%", ex.Rejected, ex.Read,
+			100*float64(ex.Rejected)/float64(ex.Read), 100*g.MaxRejectRatio)
+	}
+	changes := plan.Update
+	if r.p.Deletes.Mode != "off" {
+		changes += plan.Delete
+	}
+	if known > 0 && float64(changes)/float64(known) > g.MaxChangeRatio {
+		return fmt.Sprintf("%d of %d synced contacts would change or be deleted (%.0f%%), more than guards.max_change_ratio %.0f%%",
+			changes, known, 100*float64(changes)/float64(known), 100*g.MaxChangeRatio)
+	}
+	if r.p.Deletes.Mode != "off" && plan.Delete > r.p.Deletes.Max && !r.opts.Yes {
+		return fmt.Sprintf("%d contacts would be %s, more than deletes.max %d (run with --yes to allow); e.g. %s",
+			plan.Delete, map[string]string{"delete": "deleted", "dnc": "marked do-not-call"}[r.p.Deletes.Mode], r.p.Deletes.Max, sampleKeys(plan.deletes))
+	}
+	return ""
+}
+
+func sampleKeys(tasks []push.Task) string {
+	var keys []string
+	for _, t := range tasks[:min(5, len(tasks))] {
+		keys = append(keys, mapping.DisplayKey(t.Entry.Key))
+	}
+	return strings.Join(keys, ", ")
+}
+
+func (r *runner) fillPlanCounts(plan *Plan, ex *Extract) {
+	c := &r.sum.Counts
+	c.Read, c.Rejected, c.Duplicates = ex.Read, ex.Rejected, ex.Duplicates
+	c.Unchanged, c.Create, c.Update, c.Delete = plan.Unchanged, plan.Create+plan.Reconcile, plan.Update, plan.Delete
+	r.sum.Warnings = ex.Warnings
+	r.sum.Rejects = ex.FirstRejects
+}
+
+func (r *runner) fillPushCounts(res push.Result) {
+	c := &r.sum.Counts
+	c.Created, c.Updated, c.Deleted = res.Created, res.Updated, res.Deleted+res.DNC
+	c.Adopted, c.Reconciled = res.Adopted, res.Reconciled
+	c.Failed, c.InDoubt, c.Deferred = res.Failed, res.InDoubt, res.Deferred
+	c.Rejected += res.Rejected
+}
+
+func (r *runner) fillRequests(ctx context.Context) {
+	r.sum.Quota.UsedToday = r.ledger.used(context.WithoutCancel(ctx))
+	if r.client == nil {
+		return
+	}
+	st := r.client.Stats()
+	r.sum.Requests = Requests{Total: st.Requests, ByStatus: st.ByStatus, Retries: st.Retries, RateLimited: st.RateLimited}
+}

@@ -1,0 +1,279 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/config"
+	"github.com/alexsync/alexsync/pkg/diff"
+	"github.com/alexsync/alexsync/pkg/mapping"
+	"github.com/alexsync/alexsync/pkg/prepare"
+	"github.com/alexsync/alexsync/pkg/push"
+	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/redact"
+	"github.com/alexsync/alexsync/pkg/sink/rejects"
+)
+
+// Plan is what a run will send, decided before the first request.
+type Plan struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Unchanged int `json:"unchanged"`
+	Delete    int `json:"delete"`
+	Reconcile int `json:"reconcile"` // records an earlier run left in flight or in doubt
+	// Resend counts updates caused only by changed mapping or
+	// normalization settings (the fast path was off).
+	SettingsChanged bool `json:"settings_changed"`
+	Resend          int  `json:"resend"`
+	// Requests is the number of write requests the plan needs (plus one
+	// listing request per 100 remote contacts on a first run, for adoption).
+	Requests int `json:"requests"`
+	// FirstRun: the account was never listed by this pipeline; before
+	// creating, its contacts are listed once (per_page 100) and those
+	// whose phone matches are adopted instead of created again.
+	FirstRun bool `json:"first_run"`
+	// Samples show a few updates field by field (values masked).
+	Samples []FieldChange `json:"samples,omitempty"`
+	// Estimate says how long the requests take at the plan's quotas.
+	Estimate string `json:"estimate"`
+
+	tasks      []push.Task
+	deletes    []push.Task
+	configHash string
+}
+
+// FieldChange is one field of one planned update.
+type FieldChange struct {
+	Key   string `json:"key"`
+	Line  int    `json:"line"`
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
+
+const maxSamples = 10
+
+// baseline streams the checkpoint's records as the differ's baseline and
+// notes which keys an earlier run left in flight or in doubt.
+func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doubt map[string]bool) iter.Seq2[diff.Known, error] {
+	return func(yield func(diff.Known, error) bool) {
+		for r, err := range store.Records(ctx, pipeline) {
+			if err != nil {
+				yield(diff.Known{}, err)
+				return
+			}
+			if r.State == checkpoint.StateInFlight || r.State == checkpoint.StateInDoubt {
+				doubt[r.Key] = true
+			}
+			k := diff.Known{Key: r.Key, RemoteID: r.RemoteID, Synced: r.State == checkpoint.StateSynced, Deletable: r.Origin != "",
+				Origin: string(r.Origin), Phone: r.Phone}
+			k.RowHash, _ = parseHash(r.RowHash)
+			k.ContactHash, _ = parseHash(r.ContactHash)
+			if !yield(k, nil) {
+				return
+			}
+		}
+	}
+}
+
+func parseHash(s string) (record.Hash, bool) {
+	var h record.Hash
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(h) {
+		return h, false
+	}
+	copy(h[:], b)
+	return h, true
+}
+
+// configHash fingerprints everything that turns a raw row into a contact:
+// when it changes, an unchanged raw row no longer proves an unchanged
+// contact.
+func configHash(p *config.Pipeline, m *config.Mapping) string {
+	b, _ := json.Marshal(struct {
+		Mapping    *config.Mapping
+		Phone      config.Phone
+		Duplicates string
+	}{m, p.Phone, p.Duplicates})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// planner builds a Plan while the source streams.
+type planner struct {
+	ctx      context.Context
+	p        *config.Pipeline
+	store    checkpoint.Store
+	differ   *diff.Differ
+	doubt    map[string]bool
+	plan     *Plan
+	ex       *Extract
+	rej      rejects.Writer
+	settings bool // settings changed: updates are re-sends
+}
+
+func (pl *planner) row(it prepare.Item, dd *prepare.Deduper) error {
+	pl.ex.Read++
+	switch {
+	case it.Skipped:
+		pl.plan.Unchanged++
+		pl.ex.Valid++
+		return nil
+	case it.Err != nil:
+		pl.ex.reject(it.Err, false)
+		return writeReject(pl.rej, it.Err)
+	}
+	return pl.kept(dd.Add(it.Prepared))
+}
+
+func (pl *planner) kept(keep []prepare.Prepared, drop []*record.RowError) error {
+	for _, re := range drop {
+		pl.ex.reject(re, true)
+		if err := writeReject(pl.rej, re); err != nil {
+			return err
+		}
+	}
+	for _, k := range keep {
+		pl.ex.valid(k)
+		if err := pl.classify(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (pl *planner) classify(k prepare.Prepared) error {
+	ch := pl.differ.Classify(k.Contact)
+	e := push.Entry{Key: k.Contact.Key, Line: k.Row.Line, RowHash: k.RowHash, Contact: k.Contact,
+		RemoteID: ch.Known.RemoteID, Origin: originOf(ch.Known)}
+	switch ch.Class {
+	case diff.Unchanged:
+		pl.plan.Unchanged++
+		if ch.Known.RowHash != k.RowHash {
+			return pl.refreshRowHash(k)
+		}
+	case diff.Create:
+		op := push.OpCreate
+		if pl.doubt[e.Key] {
+			op = push.OpReconcile
+			pl.plan.Reconcile++
+		} else {
+			pl.plan.Create++
+		}
+		pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: op, Entry: e, Row: k.Row})
+	case diff.Update:
+		prev, err := pl.previous(e.Key)
+		if err != nil {
+			return err
+		}
+		pl.plan.Update++
+		if pl.settings {
+			pl.plan.Resend++
+		}
+		pl.sample(e, prev)
+		pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: push.OpUpdate, Entry: e, Previous: prev, Row: k.Row})
+	}
+	return nil
+}
+
+func originOf(k diff.Known) string {
+	if k.Origin == "" && k.RemoteID != "" {
+		return "created"
+	}
+	return k.Origin
+}
+
+// previous loads the contact the API last confirmed for key.
+func (pl *planner) previous(key string) (*record.Contact, error) {
+	r, ok, err := pl.store.Get(pl.ctx, pl.p.Name, key)
+	if err != nil || !ok || r.Contact == "" {
+		return nil, err
+	}
+	var c record.Contact
+	if err := json.Unmarshal([]byte(r.Contact), &c); err != nil {
+		return nil, nil // an unreadable snapshot: send every field
+	}
+	return &c, nil
+}
+
+// refreshRowHash records the new raw hash of a row whose contact did not
+// change (a column outside the mapping changed), so that the next run
+// takes the fast path for it. No API request is involved.
+func (pl *planner) refreshRowHash(k prepare.Prepared) error {
+	r, ok, err := pl.store.Get(pl.ctx, pl.p.Name, k.Contact.Key)
+	if err != nil || !ok || r.State != checkpoint.StateSynced {
+		return err
+	}
+	r.RowHash = k.RowHash.String()
+	r.Line = int64(k.Row.Line)
+	return pl.store.Upsert(pl.ctx, r)
+}
+
+func (pl *planner) sample(e push.Entry, prev *record.Contact) {
+	if prev == nil || len(pl.plan.Samples) >= maxSamples {
+		return
+	}
+	for _, f := range push.ChangedFields(*prev, e.Contact) {
+		if len(pl.plan.Samples) >= maxSamples {
+			return
+		}
+		pl.plan.Samples = append(pl.plan.Samples, FieldChange{Key: mapping.DisplayKey(e.Key), Line: e.Line, Field: f,
+			From: redact.Text(fieldValue(*prev, f)), To: redact.Text(fieldValue(e.Contact, f))})
+	}
+}
+
+func fieldValue(c record.Contact, f string) string {
+	switch f {
+	case "first_name":
+		return c.FirstName
+	case "last_name":
+		return c.LastName
+	case "phone":
+		return c.Phone
+	case "email":
+		return c.Email
+	case "company":
+		return c.Company
+	case "title":
+		return c.Title
+	case "tags":
+		return fmt.Sprint(c.Tags)
+	default:
+		return fmt.Sprint(c.Metadata)
+	}
+}
+
+// estimate says how long n requests take at the quotas.
+func estimate(n int, l config.Limits) string {
+	if n == 0 {
+		return "no requests"
+	}
+	windows := (n + l.PerMinute - 1) / l.PerMinute
+	d := time.Duration(windows-1) * l.Minute
+	if n <= l.PerMinute {
+		d = 0
+	}
+	s := fmt.Sprintf("%d requests: %s at %d/min", n, roundDuration(d), l.PerMinute)
+	if days := (n + l.PerDay - 1) / l.PerDay; days > 1 {
+		s += fmt.Sprintf(", over %d days at %d/day", days, l.PerDay)
+	}
+	return s
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return d.Round(time.Minute).String()
+	}
+	h := d / time.Hour
+	m := (d - h*time.Hour).Round(time.Minute) / time.Minute
+	return fmt.Sprintf("%dh%02dm", h, m)
+}

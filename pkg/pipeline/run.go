@@ -1,0 +1,403 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/clock"
+	"github.com/alexsync/alexsync/pkg/config"
+	"github.com/alexsync/alexsync/pkg/diff"
+	"github.com/alexsync/alexsync/pkg/prepare"
+	"github.com/alexsync/alexsync/pkg/push"
+	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/smartalex"
+)
+
+// Outcome is how a run ended. Its values are the process exit codes of
+// `alexsync run`, documented in the README.
+type Outcome int
+
+// Outcomes.
+const (
+	OutcomeOK          Outcome = 0   // all done
+	OutcomeFatal       Outcome = 1   // a fatal error stopped the run
+	OutcomeQuota       Outcome = 3   // stopped at a quota; the next run resumes
+	OutcomeRowErrors   Outcome = 4   // done, but some rows were rejected or failed
+	OutcomeGuard       Outcome = 5   // a guard tripped: nothing was sent
+	OutcomeInterrupted Outcome = 130 // stopped by a signal
+)
+
+// RunOptions are the command line's choices for one run.
+type RunOptions struct {
+	DryRun      bool
+	Workers     int    // 0: the pipeline's api.workers
+	MaxRequests int    // 0: no limit besides the quotas
+	APIURL      string // overrides api.base_url and SMARTALEX_API_URL
+	Yes         bool   // allow deletes above deletes.max
+	Key         string // the API key (never logged)
+	Logger      *slog.Logger
+	// Abort, when done, cancels requests in flight; the run's ctx only
+	// stops taking new work.
+	Abort      context.Context
+	Clock      clock.Clock
+	HTTPClient *http.Client
+	Retry      smartalex.RetryPolicy
+}
+
+// RunSummary is the report of one run (`--report FILE.json`).
+type RunSummary struct {
+	Pipeline   string       `json:"pipeline"`
+	Kind       string       `json:"kind"`
+	DryRun     bool         `json:"dry_run"`
+	StartedAt  time.Time    `json:"started_at"`
+	FinishedAt time.Time    `json:"finished_at"`
+	ExitCode   Outcome      `json:"exit_code"`
+	Counts     Counts       `json:"counts"`
+	Requests   Requests     `json:"requests"`
+	Quota      Quota        `json:"quota"`
+	Outputs    Outputs      `json:"outputs"`
+	Plan       *Plan        `json:"plan,omitempty"`
+	Stopped    string       `json:"stopped,omitempty"` // why the run stopped early
+	Warnings   []string     `json:"warnings,omitempty"`
+	Rejects    []RejectNote `json:"first_rejects,omitempty"`
+}
+
+// Counts are the report's counts.
+type Counts struct {
+	Read       int `json:"read"`
+	Rejected   int `json:"rejected"`
+	Duplicates int `json:"duplicates"`
+	Unchanged  int `json:"unchanged"`
+	Create     int `json:"create"`
+	Update     int `json:"update"`
+	Delete     int `json:"delete"`
+	Created    int `json:"created"`
+	Updated    int `json:"updated"`
+	Deleted    int `json:"deleted"`
+	Adopted    int `json:"adopted"`
+	Reconciled int `json:"reconciled"`
+	Failed     int `json:"failed"`
+	InDoubt    int `json:"in_doubt"`
+	Deferred   int `json:"deferred"`
+}
+
+// Requests counts what was sent.
+type Requests struct {
+	Total       int            `json:"total"`
+	ByStatus    map[string]int `json:"by_status"`
+	Retries     int            `json:"retries"`
+	RateLimited int            `json:"rate_limited"`
+}
+
+// Quota is the quota the run paced itself by and what today used.
+type Quota struct {
+	Plan      string `json:"plan"`
+	PerMinute int    `json:"per_minute"`
+	PerDay    int    `json:"per_day"`
+	UsedToday int    `json:"used_today"`
+}
+
+// Outputs are the files the run wrote.
+type Outputs struct {
+	Rejects    string `json:"rejects,omitempty"`
+	Checkpoint string `json:"checkpoint"`
+}
+
+// lockTTL is the run lock's lease: a crashed run blocks the pipeline for
+// at most this long.
+const lockTTL = 2 * time.Minute
+
+// Run executes one push-contacts run: plan, guards, then push.
+func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary, error) {
+	opts = opts.withDefaults()
+	if p.Kind != config.KindPushContacts {
+		return nil, configError{fmt.Errorf("%s: kind %s is not runnable by this alexsync yet", p.Path, p.Kind)}
+	}
+	limits, err := p.API.Limits()
+	if err != nil {
+		return nil, configError{err}
+	}
+	sum := &RunSummary{Pipeline: p.Name, Kind: p.Kind, DryRun: opts.DryRun, StartedAt: opts.Clock.Now().UTC(),
+		Quota: Quota{Plan: limits.Plan, PerMinute: limits.PerMinute, PerDay: limits.PerDay}}
+	store, err := openCheckpoint(ctx, p.Checkpoint, opts.Clock)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	sum.Outputs.Checkpoint = store.Location()
+	if !opts.DryRun {
+		release, err := holdLock(ctx, store, p.Name, opts)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	runID, dirty, err := store.BeginRun(ctx, p.Name, opts.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	if dirty {
+		opts.Logger.Warn("the last run of this pipeline did not finish; records it left in flight are reconciled first")
+	}
+	r := &runner{p: p, opts: opts, store: store, limits: limits, sum: sum}
+	outcome, runErr := r.run(ctx)
+	if r.rejects != nil {
+		if err := r.rejects.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("rejects file: %w", err)
+		}
+		if r.rejects.count > 0 {
+			sum.Outputs.Rejects = p.Rejects
+		}
+	}
+	sum.ExitCode = outcome
+	sum.FinishedAt = opts.Clock.Now().UTC()
+	if err := store.FinishRun(context.WithoutCancel(ctx), runID, int(outcome), sum.Counts); err != nil && runErr == nil {
+		runErr = err
+	}
+	return sum, runErr
+}
+
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Abort == nil {
+		o.Abort = context.Background()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	return o
+}
+
+// openCheckpoint opens the pipeline's checkpoint store.
+func openCheckpoint(ctx context.Context, location string, clk clock.Clock) (checkpoint.Store, error) {
+	if strings.Contains(location, "://") {
+		return nil, configError{fmt.Errorf("checkpoint %q: only SQLite file checkpoints are supported by this alexsync", redactDSN(location))}
+	}
+	return checkpoint.OpenSQLite(ctx, location, checkpoint.Options{Clock: clk})
+}
+
+func redactDSN(s string) string {
+	if i := strings.Index(s, "@"); i > 0 {
+		if j := strings.Index(s, "://"); j > 0 && j < i {
+			return s[:j+3] + "xxxxx" + s[i:]
+		}
+	}
+	return s
+}
+
+// ErrLocked is matched when another process holds the pipeline's run lock.
+var ErrLocked = errors.New("pipeline is running elsewhere")
+
+// holdLock takes the pipeline's run lock and renews it until release.
+func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts RunOptions) (release func(), err error) {
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
+	ok, holder, expires, err := store.AcquireLock(ctx, pipeline, owner, lockTTL)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s holds the lock of pipeline %s until %s (it is renewed while that run lives)",
+			ErrLocked, holder, pipeline, expires.Format(time.RFC3339))
+	}
+	renewCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for opts.Clock.Sleep(renewCtx, lockTTL/4) == nil {
+			if err := store.RenewLock(renewCtx, pipeline, owner, lockTTL); err != nil && renewCtx.Err() == nil {
+				opts.Logger.Error("could not renew the run lock", "error", err)
+			}
+		}
+	}()
+	return func() {
+		stop()
+		<-done
+		_ = store.ReleaseLock(context.WithoutCancel(ctx), pipeline, owner)
+	}, nil
+}
+
+// runner is one run's state.
+type runner struct {
+	p       *config.Pipeline
+	opts    RunOptions
+	store   checkpoint.Store
+	limits  config.Limits
+	sum     *RunSummary
+	client  *smartalex.Client
+	ledger  *ledgerBudget
+	rejects *lockedRejects
+	cursor  string
+	adopted bool // the account was listed for adoption this run
+}
+
+func (r *runner) run(ctx context.Context) (Outcome, error) {
+	plan, ex, err := r.plan(ctx)
+	if err != nil {
+		return OutcomeFatal, err
+	}
+	r.sum.Plan = plan
+	r.fillPlanCounts(plan, ex)
+	if msg := r.guard(plan, ex); msg != "" {
+		r.sum.Stopped = "guard: " + msg
+		return OutcomeGuard, nil
+	}
+	if r.opts.DryRun {
+		return rowOutcome(ex.Rejected, 0), nil
+	}
+	r.ledger = &ledgerBudget{store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock}
+	tasks := append(plan.tasks, plan.deletes...)
+	if len(tasks) > 0 {
+		if err := r.connect(); err != nil {
+			return OutcomeFatal, err
+		}
+		if plan.FirstRun && plan.Create > 0 {
+			if err := r.adopt(ctx, plan); err != nil {
+				return r.stopOutcome(err)
+			}
+		}
+	}
+	res := r.push(ctx, tasks)
+	if err := r.store.Flush(context.WithoutCancel(ctx)); err != nil {
+		return OutcomeFatal, fmt.Errorf("checkpoint: %w", err)
+	}
+	r.fillPushCounts(res)
+	r.fillRequests(ctx)
+	switch res.Stop {
+	case push.StopQuota:
+		r.sum.Stopped = "quota: " + res.Err.Error()
+		return OutcomeQuota, nil
+	case push.StopFatal:
+		r.sum.Stopped = "fatal: " + res.Err.Error()
+		return OutcomeFatal, res.Err
+	case push.StopCanceled:
+		r.sum.Stopped = "interrupted"
+		return OutcomeInterrupted, nil
+	}
+	if err := r.complete(ctx, plan); err != nil {
+		return OutcomeFatal, err
+	}
+	return rowOutcome(ex.Rejected, res.Failed+res.InDoubt+res.Rejected), nil
+}
+
+func rowOutcome(rejected, failed int) Outcome {
+	if rejected+failed > 0 {
+		return OutcomeRowErrors
+	}
+	return OutcomeOK
+}
+
+// stopOutcome classifies an error met outside the pool (adoption listing).
+func (r *runner) stopOutcome(err error) (Outcome, error) {
+	switch smartalex.Classify(err) {
+	case smartalex.ClassQuota:
+		r.sum.Stopped = "quota: " + err.Error()
+		return OutcomeQuota, nil
+	case smartalex.ClassCanceled:
+		r.sum.Stopped = "interrupted"
+		return OutcomeInterrupted, nil
+	}
+	return OutcomeFatal, err
+}
+
+// complete records what only a complete run may: the settings hash that
+// enables the fast path, and the SQL cursor.
+func (r *runner) complete(ctx context.Context, plan *Plan) error {
+	if err := r.store.SetMeta(ctx, r.p.Name, "config_hash", plan.configHash); err != nil {
+		return err
+	}
+	if r.adopted {
+		if err := r.store.SetMeta(ctx, r.p.Name, "remote_listed", r.opts.Clock.Now().UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	if r.cursor != "" {
+		return r.store.SetCursor(ctx, r.p.Name, "source", r.cursor)
+	}
+	return nil
+}
+
+// plan reads the whole source and decides every change.
+func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
+	cursor, _, err := r.store.Cursor(ctx, r.p.Name, "source")
+	if err != nil {
+		return nil, nil, err
+	}
+	ex, err := openExtract(ctx, r.p, cursor)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ex.src.Close()
+	plan := &Plan{configHash: configHash(r.p, ex.mapping)}
+	stored, _, err := r.store.Meta(ctx, r.p.Name, "config_hash")
+	if err != nil {
+		return nil, nil, err
+	}
+	plan.SettingsChanged = stored != "" && stored != plan.configHash
+	doubt := map[string]bool{}
+	fastPath := stored == plan.configHash && prepare.FastPathAllowed(r.p.Duplicates)
+	differ, err := diff.New(baseline(ctx, r.store, r.p.Name, doubt), fastPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	listed, _, err := r.store.Meta(ctx, r.p.Name, "remote_listed")
+	if err != nil {
+		return nil, nil, err
+	}
+	plan.FirstRun = listed == ""
+	rej, err := openRejects(ex.src, r.p.Rejects, ex.mapper.PhoneColumns())
+	if err != nil {
+		return nil, nil, fmt.Errorf("rejects file: %w", err)
+	}
+	r.rejects = &lockedRejects{w: rej}
+	extract := &Extract{Warnings: ex.warnings}
+	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
+	dd := prepare.NewDeduper(r.p.Duplicates)
+	skip := func(row record.Row) bool {
+		k, ok := differ.Seen(record.RowHash(row.Values))
+		if ok {
+			dd.Note(k.Key, k.Phone, row.Line)
+		}
+		return ok
+	}
+	err = prepare.Stream(ctx, ex.src, ex.prep, workers(), skip, func(it prepare.Item) error { return pl.row(it, dd) })
+	if err == nil {
+		err = pl.kept(dd.Finish())
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	r.cursor = ex.src.MaxCursor()
+	r.planDeletes(plan, differ)
+	plan.Requests = len(plan.tasks) + len(plan.deletes) + plan.Reconcile
+	if plan.FirstRun && plan.Create > 0 {
+		plan.Requests++ // at least one page of the account's contacts, for adoption
+	}
+	plan.Estimate = estimate(plan.Requests, r.limits)
+	return plan, extract, nil
+}
+
+// planDeletes turns keys gone from the source into delete or dnc tasks.
+func (r *runner) planDeletes(plan *Plan, d *diff.Differ) {
+	gone := d.Gone()
+	plan.Delete = len(gone)
+	if r.p.Deletes.Mode == "off" {
+		return
+	}
+	op := push.OpDelete
+	if r.p.Deletes.Mode == "dnc" {
+		op = push.OpDNC
+	}
+	for _, k := range gone {
+		plan.deletes = append(plan.deletes, push.Task{Op: op, Entry: push.Entry{Key: k.Key, RemoteID: k.RemoteID, Origin: k.Origin}})
+	}
+}
