@@ -1,0 +1,228 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alexsync/alexsync/pkg/sim"
+	"github.com/alexsync/alexsync/pkg/smartalex"
+)
+
+func TestFirstImportThenNoopThenEdits(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(30))
+	p := h.pipeline("")
+
+	first := h.run(p, nil)
+	if first.ExitCode != OutcomeOK || first.Counts.Created != 30 || len(h.remote()) != 30 {
+		t.Fatalf("first run: exit %d counts %+v remote %d", first.ExitCode, first.Counts, len(h.remote()))
+	}
+	if first.Requests.Total != 31 || first.Quota.UsedToday != 31 {
+		t.Fatalf("first run requests %+v quota %+v: want 30 creates + 1 listing", first.Requests, first.Quota)
+	}
+
+	before := h.writes()
+	again := h.run(p, nil)
+	if again.ExitCode != OutcomeOK || again.Counts.Unchanged != 30 || again.Requests.Total != 0 || h.writes() != before {
+		t.Fatalf("no-op re-run: exit %d counts %+v requests %+v", again.ExitCode, again.Counts, again.Requests)
+	}
+
+	edited := rows(30)
+	edited[3][3] = "new3@example.com"
+	edited[7][1] = "Renamed"
+	edited[9][2] = "Married"
+	h.writeCSV(edited)
+	edits := h.run(p, nil)
+	if edits.Counts.Updated != 3 || edits.Counts.Unchanged != 27 || edits.Requests.ByStatus["200"] != 3 || h.writes() != before+3 {
+		t.Fatalf("edits: counts %+v requests %+v", edits.Counts, edits.Requests)
+	}
+	got := h.remote()["+14155550007"]
+	if got.FirstName != "Renamed" || got.Email != "p7@example.com" {
+		t.Fatalf("remote after edit = %+v", got)
+	}
+	if len(edits.Plan.Samples) != 3 {
+		t.Fatalf("plan samples %+v, want the three changed fields", edits.Plan.Samples)
+	}
+}
+
+func TestAdoptionOfExistingContacts(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	c, _ := smartalex.NewClient(h.srv.URL+"/v1", testKey, smartalex.WithClock(h.clk))
+	for i := range 10 { // the account already holds the first ten, one with an older name
+		first := row(i)[1]
+		if i == 4 {
+			first = "Old Name"
+		}
+		if _, err := c.CreateContact(context.Background(), smartalex.ContactInput{Phone: "+1415555" + row(i)[4][10:], FirstName: first, LastName: "Last", Email: row(i)[3]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.writeCSV(rows(25))
+	sum := h.run(h.pipeline(""), nil)
+	if sum.Counts.Adopted != 10 || sum.Counts.Created != 15 || len(h.remote()) != 25 {
+		t.Fatalf("counts %+v remote %d: want 10 adopted, 15 created, no duplicates", sum.Counts, len(h.remote()))
+	}
+	if got := h.remote()["+14155550004"].FirstName; got != "First4" {
+		t.Fatalf("adopted contact with an old name was not updated: %q", got)
+	}
+	if patches := h.sim.Stats().Requests["PATCH /v1/contacts/{id} 200"]; patches != 1 {
+		t.Fatalf("%d PATCHes, want 1: identical adopted contacts cost nothing", patches)
+	}
+}
+
+func TestDailyQuotaStopAndResume(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(25))
+	p := h.pipeline("api: {per_day: 10}\n")
+	first := h.run(p, nil)
+	if first.ExitCode != OutcomeQuota || first.Counts.Created != 9 || first.Requests.Total != 10 {
+		t.Fatalf("first run: exit %d counts %+v requests %+v; want exit 3 after 10 requests", first.ExitCode, first.Counts, first.Requests)
+	}
+	sameDay := h.run(p, nil)
+	if sameDay.ExitCode != OutcomeQuota || sameDay.Requests.Total != 0 {
+		t.Fatalf("same day: exit %d requests %+v; want exit 3 and nothing sent", sameDay.ExitCode, sameDay.Requests)
+	}
+	for day := 1; day <= 3; day++ {
+		h.clk.Advance(24 * time.Hour)
+		sum := h.run(p, nil)
+		if sum.ExitCode == OutcomeOK {
+			break
+		}
+		if sum.ExitCode != OutcomeQuota {
+			t.Fatalf("day %d: exit %d", day, sum.ExitCode)
+		}
+	}
+	posts := h.sim.Stats().Requests["POST /v1/contacts 201"]
+	if posts != 25 || len(h.remote()) != 25 {
+		t.Fatalf("%d creates for 25 rows, %d remote: resumed runs must not resend", posts, len(h.remote()))
+	}
+}
+
+func TestMaxRequests(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(12))
+	p := h.pipeline("")
+	sum := h.run(p, func(o *RunOptions) { o.MaxRequests = 5 })
+	if sum.ExitCode != OutcomeQuota || sum.Requests.Total != 5 {
+		t.Fatalf("exit %d requests %+v; want exit 3 after 5", sum.ExitCode, sum.Requests)
+	}
+	rest := h.run(p, nil)
+	if rest.ExitCode != OutcomeOK || len(h.remote()) != 12 || h.sim.Stats().Requests["POST /v1/contacts 201"] != 12 {
+		t.Fatalf("resume: exit %d counts %+v", rest.ExitCode, rest.Counts)
+	}
+}
+
+func TestAPIRefusalsLandInRejects(t *testing.T) {
+	h := newHarness(t, sim.Options{Duplicates: "reject"})
+	h.writeCSV(rows(5))
+	p := h.pipeline("")
+	h.run(p, nil)
+	// Someone else creates a contact with the phone of a row added later:
+	// this account refuses duplicate phones, so the create is a 400.
+	c, _ := smartalex.NewClient(h.srv.URL+"/v1", testKey, smartalex.WithClock(h.clk))
+	if _, err := c.CreateContact(context.Background(), smartalex.ContactInput{Phone: "+14155550005", FirstName: "Other"}); err != nil {
+		t.Fatal(err)
+	}
+	h.writeCSV(rows(7))
+	sum := h.run(p, nil)
+	if sum.ExitCode != OutcomeRowErrors || sum.Counts.Created != 1 || sum.Counts.Rejected != 1 || sum.Outputs.Rejects == "" {
+		t.Fatalf("exit %d counts %+v outputs %+v", sum.ExitCode, sum.Counts, sum.Outputs)
+	}
+	b, err := os.ReadFile(filepath.Join(h.dir, "rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "1005,First5") || !strings.Contains(string(b), "api_rejected") {
+		t.Fatalf("rejects file:\n%s", b)
+	}
+}
+
+func TestDryRunSendsNothing(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(8))
+	sum := h.run(h.pipeline(""), func(o *RunOptions) { o.DryRun = true; o.Key = "" })
+	if h.sim.Stats().TotalRequests != 0 || sum.Counts.Create != 8 || !sum.Plan.FirstRun || sum.Plan.Requests != 9 {
+		t.Fatalf("dry run: %d requests, counts %+v plan %+v", h.sim.Stats().TotalRequests, sum.Counts, sum.Plan)
+	}
+}
+
+func TestAmbiguousFaultsConverge(t *testing.T) {
+	h := newHarness(t, sim.Options{Seed: 3, AmbiguousRate: 0.3, FailRate: 0.1})
+	h.writeCSV(rows(60))
+	p := h.pipeline("")
+	for i := 0; ; i++ {
+		sum := h.run(p, nil)
+		if sum.ExitCode == OutcomeOK {
+			break
+		}
+		if i == 8 || (sum.ExitCode != OutcomeRowErrors) {
+			t.Fatalf("run %d: exit %d counts %+v", i, sum.ExitCode, sum.Counts)
+		}
+	}
+	if got := len(h.remote()); got != 60 || h.sim.Stats().DuplicatePhones != 0 {
+		t.Fatalf("%d remote contacts, %d duplicate phones; want 60 and 0", got, h.sim.Stats().DuplicatePhones)
+	}
+}
+
+func TestInterruptedRunResumes(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(40))
+	p := h.pipeline("")
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int32
+	h.hook(func() {
+		if n.Add(1) == 15 {
+			cancel()
+		}
+	})
+	sum, err := h.runErr(ctx, p, nil)
+	if err != nil || sum.ExitCode != OutcomeInterrupted || sum.Counts.Deferred == 0 {
+		t.Fatalf("interrupted run: %v, exit %v counts %+v", err, sum.ExitCode, sum.Counts)
+	}
+	h.hook(nil)
+	rest := h.run(p, nil)
+	if rest.ExitCode != OutcomeOK || len(h.remote()) != 40 || h.sim.Stats().Requests["POST /v1/contacts 201"] != 40 {
+		t.Fatalf("resume: exit %d counts %+v, %d remote", rest.ExitCode, rest.Counts, len(h.remote()))
+	}
+}
+
+func TestGuardStopsBeforeSending(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	bad := rows(10)
+	for i := range 4 {
+		bad[i][4] = "n/a"
+	}
+	h.writeCSV(bad)
+	sum := h.run(h.pipeline(""), nil)
+	if sum.ExitCode != OutcomeGuard || h.sim.Stats().TotalRequests != 0 || !strings.Contains(sum.Stopped, "max_reject_ratio") {
+		t.Fatalf("exit %d stopped %q requests %d", sum.ExitCode, sum.Stopped, h.sim.Stats().TotalRequests)
+	}
+}
+
+func TestRunLockRefusesSecondRun(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(3))
+	p := h.pipeline("")
+	store, err := openCheckpoint(context.Background(), p.Checkpoint, h.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := holdLock(context.Background(), store, p.Name, RunOptions{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.runErr(context.Background(), p, nil)
+	if err == nil || !strings.Contains(err.Error(), "holds the lock") {
+		t.Fatalf("second run = %v, want the lock refused", err)
+	}
+	release()
+	store.Close()
+	if sum := h.run(p, nil); sum.Counts.Created != 3 {
+		t.Fatalf("after release: %+v", sum.Counts)
+	}
+}
