@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"reflect"
 	"regexp"
@@ -54,7 +55,7 @@ const maxConfigBytes = 1 << 20
 func decodeFile(path string, out any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return &FileError{Path: path, Err: unwrapPathError(err)}
 	}
 	if len(b) > maxConfigBytes {
 		return &FileError{Path: path, Err: fmt.Errorf("file is larger than %d bytes; is it really a configuration file?", maxConfigBytes)}
@@ -67,6 +68,16 @@ func decodeFile(path string, out any) error {
 		return &FileError{Path: path, Err: err}
 	}
 	return nil
+}
+
+// unwrapPathError drops the path from an *fs.PathError, which FileError
+// already names.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot read the file: %w", pe.Err)
+	}
+	return err
 }
 
 func decodeBytes(b []byte, out any) error {

@@ -202,6 +202,14 @@ func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
 	ok, holder, expires, err := store.AcquireLock(ctx, pipeline, owner, lockTTL)
+	if err == nil && !ok && deadLocalOwner(holder, host) {
+		// The holder was a process on this host that no longer exists (it
+		// crashed or was killed): its lease need not run out.
+		opts.Logger.Warn("taking over the run lock of a process that no longer exists", "holder", holder)
+		if err = store.ReleaseLock(ctx, pipeline, holder); err == nil {
+			ok, holder, expires, err = store.AcquireLock(ctx, pipeline, owner, lockTTL)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

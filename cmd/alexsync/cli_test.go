@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/alexsync/alexsync/pkg/sim"
+)
+
+func TestEveryCommandHelpHasAnExample(t *testing.T) {
+	for _, c := range newRootCmd().Commands() {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			var out strings.Builder
+			if code := execute(context.Background(), []string{c.Name(), "--help"}, &out, io.Discard); code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			if !strings.Contains(out.String(), "Examples:") || !strings.Contains(out.String(), "alexsync "+c.Name()) {
+				t.Fatalf("help of %s has no example:\n%s", c.Name(), out.String())
+			}
+		})
+	}
+}
+
+// cliEnv is a directory with a contacts file, a pipeline and a simulator.
+type cliEnv struct {
+	t   *testing.T
+	dir string
+	url string
+	sim *sim.Server
+}
+
+const cliKey = "sk_test_CLI_d00d"
+
+func newCLIEnv(t *testing.T, nrows int, extra string) *cliEnv {
+	t.Helper()
+	e := &cliEnv{t: t, dir: t.TempDir()}
+	s, err := sim.New(sim.Options{Plan: "dental", Keys: []sim.Key{{Key: cliKey}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	e.sim, e.url = s, srv.URL+"/v1"
+	var b strings.Builder
+	b.WriteString("ID,Name,Phone,Email\n")
+	for i := range nrows {
+		fmt.Fprintf(&b, "%d,Person %d,(415) 555-%04d,p%d@example.com\n", i, i, i, i)
+	}
+	e.write("contacts.csv", b.String())
+	e.write("p.yaml", `source: {type: csv, path: contacts.csv}
+mapping:
+  key: ID
+  fields: {first_name: Name, phone: Phone, email: Email}
+phone: {default_region: US}
+checkpoint: state.db
+rejects: out/rejects.csv
+`+extra)
+	t.Setenv("SMARTALEX_API_KEY", cliKey)
+	t.Setenv("SMARTALEX_API_URL", "")
+	return e
+}
+
+func (e *cliEnv) write(name, body string) {
+	e.t.Helper()
+	if err := os.WriteFile(filepath.Join(e.dir, name), []byte(body), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *cliEnv) path(name string) string { return filepath.Join(e.dir, name) }
+
+func (e *cliEnv) exec(args ...string) (int, string, string) {
+	var out, errb strings.Builder
+	code := execute(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	e := newCLIEnv(t, 5, "")
+	if code, out, errs := e.exec("validate", e.path("p.yaml")); code != 0 || !strings.Contains(out, "valid      5") {
+		t.Fatalf("clean source: exit %d\n%s%s", code, out, errs)
+	}
+	e.write("contacts.csv", "ID,Name,Phone,Email\n1,Ada,(415) 555-0101,ada@example.com\n2,,(415) 555-0102,\n3,Cy,12,\n")
+	code, out, _ := e.exec("validate", e.path("p.yaml"), "--normalized", e.path("out/n.csv"), "--report", e.path("v.json"))
+	if code != ExitRowErrors || !strings.Contains(out, "missing_first_name 1") || !strings.Contains(out, "too_short 1") {
+		t.Fatalf("rejects: exit %d\n%s", code, out)
+	}
+	var rep map[string]any
+	b, _ := os.ReadFile(e.path("v.json"))
+	if err := json.Unmarshal(b, &rep); err != nil || rep["rejected"] != float64(2) {
+		t.Fatalf("report %s: %v", b, err)
+	}
+	norm, _ := os.ReadFile(e.path("out/n.csv"))
+	if !strings.HasPrefix(string(norm), "key,phone,phone_reason,first_name") || !strings.Contains(string(norm), "1,+14155550101,ok,Ada") {
+		t.Fatalf("normalized file:\n%s", norm)
+	}
+	e.write("p.yaml", "source: {type: csv, path: contacts.csv}\nmapping: {fields: {first_name: Nmae, phone: Phone}}\nphone: {default_region: US}\n")
+	code, _, errs := e.exec("validate", e.path("p.yaml"))
+	if code != ExitUsage || !strings.Contains(errs, `did you mean "Name"?`) {
+		t.Fatalf("mapping error: exit %d\n%s", code, errs)
+	}
+}
+
+func TestRunCommand(t *testing.T) {
+	e := newCLIEnv(t, 6, "")
+	code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--report", e.path("r.json"))
+	if code != 0 || !strings.Contains(out, "6 created") {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errs)
+	}
+	var rep struct {
+		ExitCode int            `json:"exit_code"`
+		Counts   map[string]int `json:"counts"`
+		Requests struct {
+			Total    int            `json:"total"`
+			ByStatus map[string]int `json:"by_status"`
+		} `json:"requests"`
+		Quota map[string]any `json:"quota"`
+	}
+	b, _ := os.ReadFile(e.path("r.json"))
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"read", "rejected", "duplicates", "unchanged", "create", "update", "delete", "created", "updated", "deleted", "adopted", "failed", "in_doubt"} {
+		if _, ok := rep.Counts[k]; !ok {
+			t.Errorf("report counts lack %q", k)
+		}
+	}
+	if rep.ExitCode != 0 || rep.Counts["created"] != 6 || rep.Requests.ByStatus["201"] != 6 || rep.Quota["per_day"] != float64(10000) {
+		t.Fatalf("report: %s", b)
+	}
+	if strings.Contains(string(b), cliKey) || strings.Contains(out+errs, cliKey) {
+		t.Fatal("the API key leaked into the output or the report")
+	}
+	code, out, _ = e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--dry-run")
+	if code != 0 || !strings.Contains(out, "dry run") || !strings.Contains(out, "6 unchanged") {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	e := newCLIEnv(t, 2, "")
+	tests := []struct {
+		name string
+		prep func(*testing.T)
+		args []string
+		want string
+	}{
+		{"no key", func(t *testing.T) { t.Setenv("SMARTALEX_API_KEY", "") }, []string{"run", e.path("p.yaml")}, "SMARTALEX_API_KEY is not set"},
+		{"unknown key in the pipeline", func(*testing.T) { e.write("bad.yaml", "source: {type: csv, path: c.csv}\napi_key: x\n") }, []string{"run", e.path("bad.yaml")}, `bad.yaml:2: unknown key "api_key"`},
+		{"missing pipeline", nil, []string{"run", e.path("nope.yaml")}, "no such file"},
+		{"bad log format", nil, []string{"run", e.path("p.yaml"), "--log-format", "xml"}, "want text or json"},
+		{"plain http to a remote host", nil, []string{"run", e.path("p.yaml"), "--api-url", "http://api.example.com/v1"}, "refusing plain http://"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.prep != nil {
+				tc.prep(t)
+			}
+			code, _, errs := e.exec(tc.args...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, errs, tc.want)
+			}
+		})
+	}
+}
