@@ -49,17 +49,9 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(PKGS) | tee $(BENCHOUT) | $(GO) run ./cmd/benchtable
 
-## demo: alexsync against the built-in simulator on loopback, no key needed.
-DEMO_KEY := sk_test_demo
+## demo: the main job end to end against the built-in simulator (no key needed).
 demo: build
-	@set -e; log=$$(mktemp); \
-	./$(BIN) sim --addr 127.0.0.1:0 --key $(DEMO_KEY) --minute 1s --calls 40 >$$log 2>&1 & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null; rm -f $$log' EXIT; \
-	for i in $$(seq 1 50); do grep -q 'listening on' $$log && break; sleep 0.1; done; \
-	url=$$(grep -o 'http://[^ ]*/v1' $$log); \
-	echo "== simulator: $$(head -n1 $$log)"; \
-	echo "== SMARTALEX_API_KEY=$(DEMO_KEY) alexsync check --api-url $$url"; \
-	SMARTALEX_API_KEY=$(DEMO_KEY) ./$(BIN) check --api-url $$url
+	@sh pipelines/demo.sh $(BIN)
 
 clean:
 	rm -rf bin out

@@ -94,8 +94,8 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 		}
 	}
 	sum, runErr := pipeline.Run(cmd.Context(), p, opts)
-	if sum == nil {
-		return runErr
+	if sum == nil || (runErr != nil && sum.Plan == nil) {
+		return runErr // nothing was planned: the error says it all
 	}
 	if !f.quiet {
 		printRun(cmd.OutOrStdout(), sum)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"runtime"
 
 	"github.com/alexsync/alexsync/pkg/config"
@@ -108,6 +109,9 @@ func openExtract(ctx context.Context, p *config.Pipeline, cursor string) (*extra
 		return nil, configError{fmt.Errorf("%s: phone.default_region: %w", p.Path, err)}
 	}
 	src, err := OpenSource(ctx, p, cursor)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNoDSN) {
+		return nil, configError{err}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -63,7 +64,7 @@ func OpenSource(ctx context.Context, p *config.Pipeline, cursor string) (*Source
 	case "sql":
 		dsn, err := p.SourceDSN()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", errNoDSN, err)
 		}
 		params := make(map[string]any, len(s.Params))
 		for k, v := range maps.All(s.Params) {
@@ -77,6 +78,9 @@ func OpenSource(ctx context.Context, p *config.Pipeline, cursor string) (*Source
 	}
 	return nil, fmt.Errorf("source type %q is not csv, xlsx or sql", s.Type)
 }
+
+// errNoDSN marks a SQL source whose connection string is not configured.
+var errNoDSN = errors.New("no database connection string")
 
 // describe names the source for people: the file, or the driver and the
 // query's first line.
