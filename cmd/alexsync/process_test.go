@@ -231,3 +231,34 @@ func exitCodeOf(err error) int {
 }
 
 func runtimeGosched() { runtime.Gosched() }
+
+// TestInterruptExits130 sends SIGINT to a running alexsync: it stops
+// taking work, finishes what is in flight, and exits 130; the next run
+// completes without duplicates.
+func TestInterruptExits130(t *testing.T) {
+	e := newCLIEnv(t, 200, "api: {per_minute: 100000}\n")
+	hs := newHookedSim(t, sim.Options{Plan: "dental", Keys: []sim.Key{{Key: cliKey}}, PerMinute: 1 << 20})
+	cmd := child(e.dir, "run", "p.yaml", "--api-url", hs.url, "-q")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	var once sync.Once
+	hs.setHook(func(n int64) {
+		if n == 20 {
+			once.Do(func() { _ = cmd.Process.Signal(os.Interrupt) })
+		}
+	})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if code := exitCodeOf(err); code != ExitInterrupted || !strings.Contains(stderr.String(), "stopping") {
+		t.Fatalf("exit %d, stderr %q; want 130", code, stderr.String())
+	}
+	hs.setHook(nil)
+	if err := child(e.dir, "run", "p.yaml", "--api-url", hs.url, "-q").Run(); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if st := hs.Stats(); st.Contacts != 200 || st.DuplicatePhones != 0 || st.Requests["POST /v1/contacts 201"] != 200 {
+		t.Fatalf("after resume: %d contacts, %d duplicate phones, %d creates", st.Contacts, st.DuplicatePhones, st.Requests["POST /v1/contacts 201"])
+	}
+}

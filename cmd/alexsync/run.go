@@ -68,7 +68,7 @@ Exit codes:
 	fl.IntVar(&f.maxRequests, "max-requests", 0, "stop after this many API requests (exit 3; the next run resumes)")
 	fl.StringVar(&f.report, "report", "", "write the run report as JSON to this file")
 	fl.StringVar(&f.apiURL, "api-url", "", "API base URL (overrides api.base_url and SMARTALEX_API_URL)")
-	fl.BoolVar(&f.yes, "yes", false, "allow more deletes than deletes.max")
+	fl.BoolVar(&f.yes, "yes", false, "allow more deletes than deletes.max and more changes than guards.max_change_ratio")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every request (never the key, phones or emails)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")

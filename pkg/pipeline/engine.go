@@ -133,8 +133,9 @@ func (r *runner) push(ctx context.Context, tasks []push.Task) push.Result {
 func (r *runner) guard(plan *Plan, ex *Extract) string {
 	g := r.p.Guards
 	known := plan.Unchanged + plan.Update + plan.Delete
+	incremental := r.p.Source.CursorColumn != ""
 	switch {
-	case ex.Read == 0 && known > 0:
+	case ex.Read == 0 && known > 0 && !incremental:
 		return fmt.Sprintf("the source is empty but %d contacts were synced before; refusing to treat them all as gone", known)
 	case g.MinRows > 0 && ex.Read < g.MinRows:
 		return fmt.Sprintf("the source has %d rows, fewer than guards.min_rows %d", ex.Read, g.MinRows)
@@ -146,8 +147,8 @@ func (r *runner) guard(plan *Plan, ex *Extract) string {
 	if r.p.Deletes.Mode != "off" {
 		changes += plan.Delete
 	}
-	if known > 0 && float64(changes)/float64(known) > g.MaxChangeRatio {
-		return fmt.Sprintf("%d of %d synced contacts would change or be deleted (%.0f%%), more than guards.max_change_ratio %.0f%%",
+	if !incremental && !r.opts.Yes && known > 0 && float64(changes)/float64(known) > g.MaxChangeRatio {
+		return fmt.Sprintf("%d of %d synced contacts would change or be deleted (%.0f%%), more than guards.max_change_ratio %.0f%% (run with --yes to allow)",
 			changes, known, 100*float64(changes)/float64(known), 100*g.MaxChangeRatio)
 	}
 	if r.p.Deletes.Mode != "off" && plan.Delete > r.p.Deletes.Max && !r.opts.Yes {

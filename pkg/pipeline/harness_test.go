@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
 	"github.com/alexsync/alexsync/pkg/clock"
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/sim"
@@ -168,4 +172,23 @@ func (h *harness) hook(f func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.onCall = f
+}
+
+func configSpec(column string, transforms ...string) config.FieldSpec {
+	s := config.FieldSpec{Columns: []string{column}}
+	for _, t := range transforms {
+		s.Transforms = append(s.Transforms, config.Transform{Name: t})
+	}
+	return s
+}
+
+// sqliteExec runs one statement on a SQLite file.
+func sqliteExec(path, q string) error {
+	db, err := gorm.Open(sqlite.Open(path), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return err
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+	return db.Exec(q).Error
 }

@@ -395,7 +395,12 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 }
 
 // planDeletes turns keys gone from the source into delete or dnc tasks.
+// An incremental source (a SQL cursor) shows only the rows that changed,
+// so a key it does not show is not gone.
 func (r *runner) planDeletes(plan *Plan, d *diff.Differ) {
+	if r.p.Source.CursorColumn != "" {
+		return
+	}
 	gone := d.Gone()
 	plan.Delete = len(gone)
 	if r.p.Deletes.Mode == "off" {

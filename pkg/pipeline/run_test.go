@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/sim"
 	"github.com/alexsync/alexsync/pkg/smartalex"
 )
@@ -224,5 +226,71 @@ func TestRunLockRefusesSecondRun(t *testing.T) {
 	store.Close()
 	if sum := h.run(p, nil); sum.Counts.Created != 3 {
 		t.Fatalf("after release: %+v", sum.Counts)
+	}
+}
+
+func TestSettingsChangeResendsAndSaysSo(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	h.run(h.pipeline(""), nil)
+	// Same rows, new mapping: last names now upper-cased.
+	p := h.pipeline("")
+	p.Mapping.Inline.Fields.Specs["last_name"] = configSpec("Last Name", "upper")
+	if guarded := h.run(p, nil); guarded.ExitCode != OutcomeGuard || !strings.Contains(guarded.Stopped, "max_change_ratio") {
+		t.Fatalf("re-sending every contact must trip the change guard: exit %d %q", guarded.ExitCode, guarded.Stopped)
+	}
+	sum := h.run(p, func(o *RunOptions) { o.Yes = true })
+	if !sum.Plan.SettingsChanged || sum.Plan.Resend != 10 || sum.Counts.Updated != 10 {
+		t.Fatalf("plan %+v counts %+v: want the mapping change seen and 10 re-sends", sum.Plan, sum.Counts)
+	}
+	again := h.run(p, nil)
+	if again.Plan.SettingsChanged || again.Requests.Total != 0 || again.Counts.Unchanged != 10 {
+		t.Fatalf("after the re-send: plan %+v requests %+v", again.Plan, again.Requests)
+	}
+}
+
+func TestIncrementalSQLSourceNeverDeletes(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	db := filepath.Join(h.dir, "crm.db")
+	exec := func(q string) {
+		t.Helper()
+		if err := sqliteExec(db, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`CREATE TABLE contacts (id TEXT, name TEXT, phone TEXT, updated INTEGER)`)
+	for i := range 6 {
+		exec(fmt.Sprintf(`INSERT INTO contacts VALUES ('%d', 'P%d', '(415) 555-%04d', %d)`, i, i, i, i+1))
+	}
+	body := fmt.Sprintf(`name: sql
+source:
+  type: sql
+  driver: sqlite
+  dsn: %s
+  query: SELECT id, name, phone, updated FROM contacts WHERE COALESCE(updated > @cursor, TRUE) ORDER BY updated
+  cursor_column: updated
+mapping: {key: id, fields: {first_name: name, phone: phone}}
+phone: {default_region: US}
+checkpoint: state.db
+deletes: {mode: delete}
+`, db)
+	path := filepath.Join(h.dir, "sql.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.LoadPipeline(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := h.run(p, nil); sum.Counts.Created != 6 {
+		t.Fatalf("first run %+v", sum.Counts)
+	}
+	exec(`UPDATE contacts SET name = 'Changed', updated = 100 WHERE id = '2'`)
+	sum := h.run(p, nil)
+	if sum.Counts.Read != 1 || sum.Counts.Updated != 1 || sum.Counts.Delete != 0 || sum.ExitCode != OutcomeOK || len(h.remote()) != 6 {
+		t.Fatalf("incremental run: exit %d counts %+v, %d remote", sum.ExitCode, sum.Counts, len(h.remote()))
+	}
+	if sum := h.run(p, nil); sum.Counts.Read != 0 || sum.ExitCode != OutcomeOK || sum.Requests.Total != 0 {
+		t.Fatalf("nothing changed: exit %d counts %+v", sum.ExitCode, sum.Counts)
 	}
 }
