@@ -74,7 +74,7 @@ pulls call records back out for reporting.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd(), newRunCmd())
+	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd(), newRunCmd(), newStatusCmd(), newExplainCmd())
 	return root
 }
 

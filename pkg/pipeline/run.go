@@ -221,7 +221,9 @@ func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for opts.Clock.Sleep(renewCtx, lockTTL/4) == nil {
+		// Wall time, whatever clock the run uses: the lease is about real
+		// processes on real hosts.
+		for (clock.Real{}).Sleep(renewCtx, lockTTL/4) == nil {
 			if err := store.RenewLock(renewCtx, pipeline, owner, lockTTL); err != nil && renewCtx.Err() == nil {
 				opts.Logger.Error("could not renew the run lock", "error", err)
 			}

@@ -13,15 +13,15 @@ import (
 // with the phone in E.164. Key is the external key that ties it to its
 // source row across runs.
 type Contact struct {
-	Key       string
-	Phone     string // E.164
-	FirstName string
-	LastName  string
-	Email     string
-	Company   string
-	Title     string
-	Tags      []string
-	Metadata  map[string]string
+	Key       string            `json:"key"`
+	Phone     string            `json:"phone"` // E.164
+	FirstName string            `json:"first_name"`
+	LastName  string            `json:"last_name,omitempty"`
+	Email     string            `json:"email,omitempty"`
+	Company   string            `json:"company,omitempty"`
+	Title     string            `json:"title,omitempty"`
+	Tags      []string          `json:"tags,omitempty"`
+	Metadata  map[string]string `json:"metadata,omitempty"`
 }
 
 // Hash is a fingerprint: equal inputs give equal hashes across runs,
