@@ -86,8 +86,12 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	bar := !f.quiet && !f.verbose && f.logFormat == "text" && isTerminal(cmd.ErrOrStderr())
 	opts := pipeline.RunOptions{DryRun: f.dryRun, Workers: f.workers, MaxRequests: f.maxRequests, APIURL: f.apiURL, Yes: f.yes,
-		Logger: newLogger(cmd.ErrOrStderr(), f)}
+		Logger: newLogger(cmd.ErrOrStderr(), f, bar)}
+	if bar {
+		opts.Progress = &barProgress{w: cmd.ErrOrStderr()}
+	}
 	if !f.dryRun {
 		if opts.Key, err = p.API.Key(); err != nil {
 			return err
@@ -114,13 +118,18 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	return nil
 }
 
-func newLogger(w io.Writer, f runFlags) *slog.Logger {
+// newLogger logs to w: errors only with --quiet, every request with
+// --verbose, warnings only while a progress bar is drawn (info lines would
+// tear it), info otherwise.
+func newLogger(w io.Writer, f runFlags, bar bool) *slog.Logger {
 	level := slog.LevelInfo
 	switch {
 	case f.quiet:
 		level = slog.LevelError
 	case f.verbose:
 		level = slog.LevelDebug
+	case bar:
+		level = slog.LevelWarn
 	}
 	o := &slog.HandlerOptions{Level: level}
 	if f.logFormat == "json" {

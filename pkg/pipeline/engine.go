@@ -115,17 +115,18 @@ func (r *runner) push(ctx context.Context, tasks []push.Task) push.Result {
 	if r.opts.Workers > 0 {
 		workers = r.opts.Workers
 	}
-	done := 0
+	prog := r.opts.Progress
+	if prog == nil {
+		prog = &logProgress{log: r.opts.Logger, clock: r.opts.Clock}
+	}
+	prog.Start(len(tasks), quotaTime(len(tasks), r.limits))
+	defer prog.Finish()
 	return push.Run(ctx, slices.Values(tasks), apiAdapter{r.client}, journalAdapter{store: r.store, pipeline: r.p.Name}, push.Options{
 		Workers:  workers,
 		Abort:    r.opts.Abort,
 		OnReject: r.rejects.reject,
 		Logger:   r.opts.Logger,
-		OnDone: func(push.Task, string) {
-			if done++; done%100 == 0 || done == len(tasks) {
-				r.opts.Logger.Info("progress", "done", done, "of", len(tasks))
-			}
-		},
+		OnDone:   func(_ push.Task, outcome string) { prog.Done(outcome) },
 	})
 }
 

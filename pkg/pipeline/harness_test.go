@@ -192,3 +192,16 @@ func sqliteExec(path, q string) error {
 	defer sqlDB.Close()
 	return db.Exec(q).Error
 }
+
+func (h *harness) client() *smartalex.Client {
+	h.t.Helper()
+	c, err := smartalex.NewClient(h.srv.URL+"/v1", testKey, smartalex.WithClock(h.clk))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func contactInput(phone, first string) smartalex.ContactInput {
+	return smartalex.ContactInput{Phone: phone, FirstName: first}
+}

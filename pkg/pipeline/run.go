@@ -49,6 +49,23 @@ type RunOptions struct {
 	Clock      clock.Clock
 	HTTPClient *http.Client
 	Retry      smartalex.RetryPolicy
+	// Progress receives the push's progress; nil: a log line every 10%.
+	Progress Progress
+}
+
+// Progress is told how a push advances. The engine counts; printers (a
+// terminal bar, log lines) live with the command line. Calls are
+// serialized.
+type Progress interface {
+	// Start is called once with the number of tasks and the plan's
+	// estimate of how long they take at the quotas.
+	Start(total int, estimate time.Duration)
+	// Done is called after each task with its outcome (created, updated,
+	// adopted, reconciled, deleted, dnc, failed, in_doubt, rejected,
+	// deferred).
+	Done(outcome string)
+	// Finish is called once when the push ends.
+	Finish()
 }
 
 // RunSummary is the report of one run (`--report FILE.json`).
