@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -40,9 +41,38 @@ type Pipeline struct {
 	Rejects    string     `yaml:"rejects"`
 	Deletes    Deletes    `yaml:"deletes"`
 	Guards     Guards     `yaml:"guards"`
+	Calls      Calls      `yaml:"calls"`  // pull-calls
+	Output     Output     `yaml:"output"` // pull-calls, export-contacts
+	// JoinPipeline names the push pipeline (in the same checkpoint) whose
+	// records map SmartAlex contact ids back to source keys and phones.
+	JoinPipeline string `yaml:"join_pipeline"`
 
 	Path string `yaml:"-"` // the pipeline file
 }
+
+// Calls configures a pull-calls pipeline.
+type Calls struct {
+	Since   time.Duration     `yaml:"since"`   // first run: how far back to start (default 720h)
+	Settle  time.Duration     `yaml:"settle"`  // re-read this much before the cursor (default 2h)
+	Details *bool             `yaml:"details"` // fetch summary, transcript, recording (default true)
+	Filters map[string]string `yaml:"filters"` // status, agent_id, campaign_id, direction, sentiment
+}
+
+// WantDetails reports whether details are fetched (default true).
+func (c Calls) WantDetails() bool { return c.Details == nil || *c.Details }
+
+// Output says where a pull writes.
+type Output struct {
+	Type   string `yaml:"type"`    // csv | xlsx | sql
+	Path   string `yaml:"path"`    // csv, xlsx
+	Excel  bool   `yaml:"excel"`   // csv: a BOM and CRLF so Excel opens it right
+	Driver string `yaml:"driver"`  // sql: sqlite | postgres | mysql
+	DSN    string `yaml:"dsn"`     // sql
+	DSNEnv string `yaml:"dsn_env"` // sql: the DSN from the environment
+}
+
+// CallFilters are the filters a pull may set.
+var CallFilters = []string{"status", "agent_id", "campaign_id", "direction", "sentiment"}
 
 // Source says where rows come from. Which fields apply depends on Type.
 type Source struct {
@@ -171,6 +201,12 @@ func (p *Pipeline) applyDefaults() {
 	if p.Checkpoint == "" {
 		p.Checkpoint = DefaultCheckpoint
 	}
+	if p.Calls.Since == 0 {
+		p.Calls.Since = 720 * time.Hour
+	}
+	if p.Calls.Settle == 0 {
+		p.Calls.Settle = 2 * time.Hour
+	}
 	if p.Rejects == "" {
 		ext := ".csv"
 		if p.Source.Type == "xlsx" {
@@ -189,10 +225,17 @@ func (p *Pipeline) validate() error {
 	}
 	check(p.Version == 0 || p.Version == 1, "version: %d is not supported (this alexsync reads version 1)", p.Version)
 	check(slices.Contains(Kinds, p.Kind), "kind: %q is not one of %s", p.Kind, strings.Join(Kinds, ", "))
-	if p.Kind == KindPushContacts {
+	switch p.Kind {
+	case KindPushContacts:
 		errs = append(errs, p.Source.validate()...)
 		check(p.Mapping.Path != "" || p.Mapping.Inline != nil, "mapping: required (a path to a mapping file, e.g. ../mappings/generic.yaml)")
 		check(p.Phone.DefaultRegion != "", "phone.default_region: required, the country of numbers written without a country code (e.g. US, GB)")
+	case KindPullCalls, KindExportContacts:
+		errs = append(errs, p.Output.validate()...)
+		check(p.Calls.Since >= 0 && p.Calls.Settle >= 0, "calls: since and settle must not be negative")
+		for k := range p.Calls.Filters {
+			check(slices.Contains(CallFilters, k), "calls.filters: %q is not one of %s", k, strings.Join(CallFilters, ", "))
+		}
 	}
 	check(slices.Contains([]string{"valid", "possible"}, p.Phone.Accept), "phone.accept: %q is not valid or possible", p.Phone.Accept)
 	check(slices.Contains([]string{"first", "last", "reject"}, p.Duplicates), "duplicates: %q is not first, last or reject", p.Duplicates)
@@ -212,6 +255,40 @@ func (p *Pipeline) validate() error {
 		check(err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "", "api.base_url: %q is not an http(s) URL", p.API.BaseURL)
 	}
 	return errors.Join(errs...)
+}
+
+func (o *Output) validate() []error {
+	var errs []error
+	switch o.Type {
+	case "csv", "xlsx":
+		if o.Path == "" {
+			errs = append(errs, fmt.Errorf("output.path: required for a %s output", o.Type))
+		}
+	case "sql":
+		if !slices.Contains([]string{"sqlite", "postgres", "mysql"}, o.Driver) {
+			errs = append(errs, fmt.Errorf("output.driver: %q is not sqlite, postgres or mysql", o.Driver))
+		}
+		if (o.DSN == "") == (o.DSNEnv == "") {
+			errs = append(errs, fmt.Errorf("output: set exactly one of dsn and dsn_env"))
+		}
+	case "":
+		errs = append(errs, fmt.Errorf("output.type: required (csv, xlsx or sql)"))
+	default:
+		errs = append(errs, fmt.Errorf("output.type: %q is not csv, xlsx or sql", o.Type))
+	}
+	return errs
+}
+
+// OutputDSN returns the SQL output's connection string.
+func (p *Pipeline) OutputDSN() (string, error) {
+	if p.Output.DSN != "" {
+		return p.Output.DSN, nil
+	}
+	v := strings.TrimSpace(lookupEnv(p.Output.DSNEnv))
+	if v == "" {
+		return "", fmt.Errorf("output.dsn_env: environment variable %s is not set", p.Output.DSNEnv)
+	}
+	return v, nil
 }
 
 func (s *Source) validate() []error {
@@ -260,6 +337,10 @@ func (p *Pipeline) resolvePaths() {
 		return filepath.Join(dir, s)
 	}
 	p.Source.Path = abs(p.Source.Path)
+	p.Output.Path = abs(p.Output.Path)
+	if p.Output.Driver == "sqlite" && p.Output.DSN != "" && !strings.Contains(p.Output.DSN, ":") {
+		p.Output.DSN = abs(p.Output.DSN)
+	}
 	if p.Source.Driver == "sqlite" && p.Source.DSN != "" && !strings.Contains(p.Source.DSN, ":") {
 		p.Source.DSN = abs(p.Source.DSN)
 	}

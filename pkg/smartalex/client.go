@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -226,6 +227,7 @@ func (c *Client) Rate() Rate {
 type Stats struct {
 	Requests    int            // attempts sent (or attempted) to the server
 	ByStatus    map[string]int // attempts by HTTP status, "network" for transport failures
+	ByRoute     map[string]int // attempts by "METHOD /route/{id}"
 	Retries     int            // attempts after the first, over all requests
 	RateLimited int            // 429 answers
 }
@@ -235,10 +237,8 @@ func (c *Client) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.stats
-	s.ByStatus = make(map[string]int, len(c.stats.ByStatus))
-	for k, v := range c.stats.ByStatus {
-		s.ByStatus[k] = v
-	}
+	s.ByStatus = maps.Clone(c.stats.ByStatus)
+	s.ByRoute = maps.Clone(c.stats.ByRoute)
 	return s
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -71,7 +72,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		}
 		t0 := c.clock.Now()
 		o := c.send(ctx, req, payload)
-		c.afterAttempt(o, attempt)
+		c.afterAttempt(req, o, attempt)
 		c.log.Debug("smartalex request", "method", req.method, "path", path, "status", o.status,
 			"attempt", attempt, "elapsed", c.clock.Now().Sub(t0), "request_id", o.header.Get("X-Request-Id"))
 		if !o.written && o.status == 0 && c.budget != nil {
@@ -250,8 +251,18 @@ func (c *Client) send(ctx context.Context, req *request, payload []byte) outcome
 	return o
 }
 
+// routeOf names a request path with its ids replaced: "/contacts/c_1"
+// is "/contacts/{id}", "/campaigns/x/start" is "/campaigns/{id}/start".
+func routeOf(path string) string {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) > 1 {
+		parts[1] = "{id}"
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
 // afterAttempt records stats and the rate-limit state of an answer.
-func (c *Client) afterAttempt(o outcome, attempt int) {
+func (c *Client) afterAttempt(req *request, o outcome, attempt int) {
 	key := "network"
 	if o.status != 0 {
 		key = strconv.Itoa(o.status)
@@ -266,6 +277,10 @@ func (c *Client) afterAttempt(o outcome, attempt int) {
 		c.stats.ByStatus = map[string]int{}
 	}
 	c.stats.ByStatus[key]++
+	if c.stats.ByRoute == nil {
+		c.stats.ByRoute = map[string]int{}
+	}
+	c.stats.ByRoute[req.method+" "+routeOf(req.path)]++
 	if attempt > 1 {
 		c.stats.Retries++
 	}

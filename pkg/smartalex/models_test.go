@@ -169,3 +169,16 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestRouteOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"/contacts":             "/contacts",
+		"/contacts/c_1":         "/contacts/{id}",
+		"/campaigns/x/start":    "/campaigns/{id}/start",
+		"/campaigns/x/contacts": "/campaigns/{id}/contacts",
+	} {
+		if got := routeOf(in); got != want {
+			t.Errorf("routeOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

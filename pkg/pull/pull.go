@@ -1,0 +1,325 @@
+// Package pull copies call records out of the API into a sink,
+// incrementally: each run lists the calls that started since the last
+// cursor (minus a settle window, because late fields keep arriving),
+// fetches details only for calls that are new or changed, joins them back
+// to the source records they were pushed from, and writes them with
+// upsert-by-id semantics.
+package pull
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"iter"
+	"log/slog"
+	"math"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/sink"
+)
+
+// Errors an API implementation signals (matched with errors.Is); any other
+// error fails the call it was for and the pull goes on.
+var (
+	ErrQuota = errors.New("request quota spent") // stop; the next run resumes
+	ErrFatal = errors.New("fatal API error")     // stop
+)
+
+// API is the part of the SmartAlex API a pull needs.
+type API interface {
+	// ListCalls yields the calls matching q, newest first by start time,
+	// each once. An error is yielded once, last.
+	ListCalls(ctx context.Context, q Query) iter.Seq2[record.Call, error]
+	// GetCall returns one call with its late fields (summary, transcript,
+	// recording).
+	GetCall(ctx context.Context, id string) (record.Call, error)
+}
+
+// Query selects calls.
+type Query struct {
+	From       time.Time         // calls that started at or after
+	SinceHours int               // the same bound for servers that only know since_hours
+	Filters    map[string]string // status, agent_id, campaign_id, direction, sentiment
+}
+
+// Known is what earlier runs stored for one call.
+type Known struct {
+	ListHash   string // of the call as listed
+	DetailHash string // of its late fields; "" when never fetched
+}
+
+// Joiner maps a SmartAlex contact id to the source key and phone alexsync
+// pushed it from.
+type Joiner func(contactID string) (key, phone string, ok bool)
+
+// Options tune a pull.
+type Options struct {
+	Details bool // fetch each new or changed call's details
+	Workers int  // concurrent detail requests (default 4)
+	Join    Joiner
+	Logger  *slog.Logger
+	// Batch is how many calls are written per sink call (default 500);
+	// memory holds about one batch of calls.
+	Batch int
+}
+
+// Update is what to record for a written call once the sink committed.
+type Update struct {
+	ID         string
+	StartedAt  time.Time
+	ListHash   string
+	DetailHash string
+}
+
+// Result counts a pull.
+type Result struct {
+	Listed         int `json:"listed"`
+	New            int `json:"new"`
+	Changed        int `json:"changed"`
+	Unchanged      int `json:"unchanged"`
+	Written        int `json:"written"`
+	DetailRequests int `json:"detail_requests"`
+	DetailFailed   int `json:"detail_failed"`
+	// Complete: every listed call was handled, so the cursor may advance
+	// to Newest. A pull stopped early leaves the cursor where it was.
+	Complete bool      `json:"complete"`
+	Newest   time.Time `json:"newest"`
+	Updates  []Update  `json:"-"`
+	Stop     error     `json:"-"` // the quota or fatal error that stopped the pull
+}
+
+// Run lists q, and writes every new or changed call to w.
+func Run(ctx context.Context, api API, q Query, known map[string]Known, w sink.Writer, opts Options) (Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 500
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &puller{api: api, known: known, w: w, opts: opts}
+	var batch []record.Call
+	for c, err := range api.ListCalls(ctx, q) {
+		if err != nil {
+			if errors.Is(err, ErrQuota) || errors.Is(err, ErrFatal) || ctx.Err() != nil {
+				p.res.Stop = err
+				return p.res, p.flush(ctx, batch)
+			}
+			return p.res, err
+		}
+		if c.StartedAt.Before(q.From) {
+			break // newest first: everything after is older still
+		}
+		p.res.Listed++
+		if c.StartedAt.After(p.res.Newest) {
+			p.res.Newest = c.StartedAt
+		}
+		if !p.changed(c) {
+			continue
+		}
+		if batch = append(batch, c); len(batch) == opts.Batch {
+			if err := p.flush(ctx, batch); err != nil || p.res.Stop != nil {
+				return p.res, err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := p.flush(ctx, batch); err != nil || p.res.Stop != nil {
+		return p.res, err
+	}
+	p.res.Complete = true
+	return p.res, nil
+}
+
+type puller struct {
+	api   API
+	known map[string]Known
+	w     sink.Writer
+	opts  Options
+	res   Result
+}
+
+// changed counts a listed call as new, changed or unchanged.
+func (p *puller) changed(c record.Call) bool {
+	k, ok := p.known[c.ID]
+	switch {
+	case !ok:
+		p.res.New++
+	case k.ListHash != ListHash(c) || (p.opts.Details && k.DetailHash == ""):
+		p.res.Changed++
+	default:
+		p.res.Unchanged++
+		return false
+	}
+	return true
+}
+
+// flush fetches the batch's details, joins and writes it.
+func (p *puller) flush(ctx context.Context, batch []record.Call) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	calls := make([]record.Call, len(batch))
+	copy(calls, batch)
+	details := make([]bool, len(calls))
+	if p.opts.Details {
+		p.fetch(ctx, calls, details)
+	}
+	var rows, lines []sink.Row
+	for i := range calls {
+		c := &calls[i]
+		if p.opts.Join != nil && c.ContactID != "" {
+			if key, phone, ok := p.opts.Join(c.ContactID); ok {
+				c.ExternalKey, c.Phone = key, firstNonEmpty(c.Phone, phone)
+			}
+		}
+		rows = append(rows, CallRow(*c))
+		if details[i] {
+			lines = append(lines, TranscriptRows(*c)...)
+		}
+		u := Update{ID: c.ID, StartedAt: c.StartedAt, ListHash: ListHash(batch[i])}
+		if details[i] {
+			u.DetailHash = DetailHash(*c)
+		} else if p.opts.Details {
+			u.ListHash = "" // details failed: fetch again next run
+		}
+		p.res.Updates = append(p.res.Updates, u)
+	}
+	if err := p.w.Replace(sink.Calls, rows); err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	if p.opts.Details {
+		// Calls whose details failed keep their earlier lines: replace only
+		// the lines of calls fetched now.
+		if err := p.w.Replace(sink.TranscriptLines, lines); err != nil {
+			return fmt.Errorf("output: %w", err)
+		}
+	}
+	p.res.Written += len(calls)
+	return nil
+}
+
+// fetch gets details for calls on a bounded pool; details[i] says whether
+// calls[i] now carries them.
+func (p *puller) fetch(ctx context.Context, calls []record.Call, details []bool) {
+	var g errgroup.Group
+	g.SetLimit(p.opts.Workers)
+	results := make([]error, len(calls))
+	for i := range calls {
+		g.Go(func() error {
+			d, err := p.api.GetCall(ctx, calls[i].ID)
+			if err == nil {
+				calls[i] = merge(calls[i], d)
+				details[i] = true
+			}
+			results[i] = err
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for i, err := range results {
+		p.res.DetailRequests++
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrQuota) || errors.Is(err, ErrFatal):
+			if p.res.Stop == nil {
+				p.res.Stop = err
+			}
+			p.res.DetailRequests--
+		default:
+			p.res.DetailFailed++
+			p.opts.Logger.Warn("call details failed; the call is written without them and fetched again next run", "call", calls[i].ID, "error", err)
+		}
+	}
+}
+
+// merge takes the detail's late fields over the listed call.
+func merge(listed, d record.Call) record.Call {
+	out := d
+	if out.ContactID == "" {
+		out.ContactID = listed.ContactID
+	}
+	if out.Phone == "" {
+		out.Phone = listed.Phone
+	}
+	return out
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// ListHash fingerprints the fields a call list shows.
+func ListHash(c record.Call) string {
+	h := sha256.New()
+	for _, s := range []string{c.ID, c.AgentID, c.ContactID, c.CampaignID, c.Direction, c.Status, c.Sentiment, c.Summary, c.RecordingURL, c.Phone} {
+		writeString(h, s)
+	}
+	writeFloat(h, c.DurationSeconds)
+	if c.Cost != nil {
+		writeFloat(h, *c.Cost)
+	} else {
+		writeFloat(h, math.NaN())
+	}
+	writeString(h, c.StartedAt.UTC().Format(time.RFC3339Nano))
+	writeString(h, c.EndedAt.UTC().Format(time.RFC3339Nano))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// DetailHash fingerprints a call's late fields.
+func DetailHash(c record.Call) string {
+	h := sha256.New()
+	for _, s := range []string{c.Summary, c.Sentiment, c.RecordingURL} {
+		writeString(h, s)
+	}
+	for _, l := range c.Transcript {
+		writeFloat(h, l.Offset)
+		writeString(h, l.Speaker)
+		writeString(h, l.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func writeString(h hash.Hash, s string) {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+	h.Write(n[:])
+	h.Write([]byte(s))
+}
+
+func writeFloat(h hash.Hash, f float64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], math.Float64bits(f))
+	h.Write(b[:])
+}
+
+// CallRow is a call as a row of sink.Calls.
+func CallRow(c record.Call) sink.Row {
+	var cost any
+	if c.Cost != nil {
+		cost = *c.Cost
+	}
+	return sink.Row{c.ID, c.StartedAt.UTC(), c.EndedAt.UTC(), c.Status, c.Direction, c.DurationSeconds, cost, c.Sentiment,
+		c.AgentID, c.CampaignID, c.ContactID, c.ExternalKey, c.Phone, c.Summary, c.RecordingURL}
+}
+
+// TranscriptRows are a call's transcript as rows of sink.TranscriptLines.
+func TranscriptRows(c record.Call) []sink.Row {
+	rows := make([]sink.Row, len(c.Transcript))
+	for i, l := range c.Transcript {
+		rows[i] = sink.Row{c.ID, l.Offset, l.Speaker, l.Text}
+	}
+	return rows
+}
