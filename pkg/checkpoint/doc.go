@@ -4,9 +4,10 @@
 // quota ledger, cursors, metadata and the run lock.
 //
 // The behaviour lives behind the Store interface so that the SQLite store
-// (OpenSQLite) and a later PostgreSQL store pass the same conformance suite
-// (package checkpointtest). SQL stays portable: gorm models and clauses
-// everywhere, SQLite-only settings only in the SQLite opener.
+// (OpenSQLite) and the PostgreSQL store (OpenPostgres) pass the same
+// conformance suite (package checkpointtest). SQL stays portable: gorm
+// models and clauses everywhere, database-only settings only in the
+// openers and in dialect-guarded migration steps.
 //
 // # One writer, group commit
 //
@@ -32,13 +33,21 @@
 //
 // # Portability
 //
-// The store core (everything but sqlite.go) uses gorm models and clauses
-// that SQLite and PostgreSQL both accept: ON CONFLICT upserts, a
-// conditional UPDATE for the quota check, CASE, COALESCE, a NOT IN
-// subquery with LIMIT. Lease times are Unix milliseconds so that expiry is
-// an integer comparison in SQL. Records stream in the database's key
-// order: byte order in SQLite; a PostgreSQL store should declare the key
-// column COLLATE "C" (or accept locale order, paging stays correct), take
-// an advisory lock around migrations, and report serialization failures
-// as busy so that the writer retries them.
+// The store core (everything but sqlite.go and postgres.go) uses gorm
+// models and clauses that SQLite and PostgreSQL both accept: ON CONFLICT
+// upserts, a conditional UPDATE for the quota check, CASE, COALESCE, a NOT
+// IN subquery with LIMIT. Lease times are Unix milliseconds so that expiry
+// is an integer comparison in SQL; they come from each process's clock,
+// so hosts sharing a PostgreSQL checkpoint need synchronized clocks (NTP).
+//
+// Every check-then-write is one conditional statement (the quota spend, the
+// lease takeover) or an INSERT ... ON CONFLICT, so it stays correct under
+// PostgreSQL's READ COMMITTED, where SQLite's single writer lock is absent.
+// An op that finds a row changed between two of its statements returns
+// errContended and the writer retries its batch, as it does for SQLite's
+// busy errors and PostgreSQL's serialization failures, deadlocks and
+// lock_timeout expiries. In PostgreSQL every string column is text (no
+// length limit, as in SQLite) and the identifying ones are COLLATE "C", so
+// that records stream in byte order in both; migrations run under an
+// advisory lock keyed by the schema.
 package checkpoint

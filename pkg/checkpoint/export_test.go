@@ -14,3 +14,13 @@ func Pragma(s *SQLiteStore, name string) string {
 	_ = s.db.Raw("PRAGMA " + name).Scan(&v).Error
 	return v
 }
+
+// PostgresSetting reads a setting on one of the store's pooled sessions.
+func PostgresSetting(s *PostgresStore, name string) string {
+	var v string
+	_ = s.db.Raw("SELECT current_setting(?)", name).Scan(&v).Error
+	return v
+}
+
+// PgBusy is the PostgreSQL store's busy classifier.
+var PgBusy = pgBusy

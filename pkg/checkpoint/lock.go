@@ -52,7 +52,17 @@ func (c *core) AcquireLock(ctx context.Context, pipeline, owner string, ttl time
 		if res.Error != nil || ok {
 			return res.Error
 		}
-		return tx.Where(map[string]any{"pipeline": pipeline}).Take(&got).Error
+		var held []lockRow
+		if err := tx.Where(map[string]any{"pipeline": pipeline}).Limit(1).Find(&held).Error; err != nil {
+			return err
+		}
+		if len(held) == 0 {
+			// Released by its holder between our statements, which READ
+			// COMMITTED allows: the batch is retried.
+			return errContended
+		}
+		got = held[0]
+		return nil
 	})
 	if err != nil {
 		return false, "", time.Time{}, err

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // The v1 schema, frozen: later migrations alter it with explicit steps and
@@ -90,6 +91,36 @@ func migrateV1(tx *gorm.DB) error {
 	}
 	for _, name := range []string{tableCursors, tableMeta} {
 		if err := tx.Table(name).Migrator().CreateTable(&v1KV{}); err != nil {
+			return err
+		}
+	}
+	if tx.Dialector.Name() == "postgres" {
+		return unboundedTextV1(tx)
+	}
+	return nil
+}
+
+// v1Tables are the tables migration 1 creates.
+var v1Tables = []string{"records", "attempts", "runs", "quota_ledger", "locks", tableCursors, tableMeta}
+
+// unboundedTextV1 turns every varchar(n) column of the v1 tables into text
+// COLLATE "C", so that PostgreSQL stores and compares strings as SQLite
+// does: no length limit (a long record key must not fail a commit), and
+// byte order whatever the server's locale, so that Records and ByState
+// page by key in the same order everywhere and the primary key indexes
+// serve that order. The tables are empty: rewriting them costs nothing.
+func unboundedTextV1(tx *gorm.DB) error {
+	var cols []struct{ TableName, ColumnName string }
+	err := tx.Raw(`SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name IN ? AND data_type = 'character varying'
+		ORDER BY table_name, ordinal_position`, v1Tables).Scan(&cols).Error
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		err := tx.Exec(`ALTER TABLE ? ALTER COLUMN ? TYPE text COLLATE "C"`,
+			clause.Table{Name: c.TableName}, clause.Column{Name: c.ColumnName}).Error
+		if err != nil {
 			return err
 		}
 	}

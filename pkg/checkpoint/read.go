@@ -28,6 +28,42 @@ func (c *core) Records(ctx context.Context, pipeline string) iter.Seq2[Record, e
 	return c.stream(ctx, pipeline, nil, true)
 }
 
+// Baseline streams the diff-relevant columns of pipeline's records by key
+// in one query: a run reads every record once, so paging (a query per
+// 500 records) and the contact JSON would only cost time.
+func (c *core) Baseline(ctx context.Context, pipeline string) iter.Seq2[BaselineRecord, error] {
+	return func(yield func(BaselineRecord, error) bool) {
+		db, err := c.read(ctx)
+		if err != nil {
+			yield(BaselineRecord{}, err)
+			return
+		}
+		rows, err := db.Model(&recordRow{}).
+			Select("key", "row_hash", "contact_hash", "remote_id", "origin", "state", "phone").
+			Where(map[string]any{"pipeline": pipeline}).Order(orderByKey).Rows()
+		if err != nil {
+			yield(BaselineRecord{}, err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r BaselineRecord
+			var origin, state string
+			if err := rows.Scan(&r.Key, &r.RowHash, &r.ContactHash, &r.RemoteID, &origin, &state, &r.Phone); err != nil {
+				yield(BaselineRecord{}, err)
+				return
+			}
+			r.Origin, r.State = Origin(origin), State(state)
+			if !yield(r, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(BaselineRecord{}, err)
+		}
+	}
+}
+
 // ByState streams the records of pipeline in states by key, a page at a
 // time. With no states it yields nothing.
 func (c *core) ByState(ctx context.Context, pipeline string, states ...State) iter.Seq2[Record, error] {

@@ -34,6 +34,12 @@ type Reader interface {
 	// Records streams every record of pipeline ordered by key, a page at a
 	// time. An error is yielded once, as the last element.
 	Records(ctx context.Context, pipeline string) iter.Seq2[Record, error]
+	// Baseline streams the diff-relevant fields of every record of
+	// pipeline, ordered by key, in one read (one snapshot, no paging). It
+	// is the light read a run loads its baseline with; the contact JSON
+	// and the history are left out. An error is yielded once, as the last
+	// element; stopping early releases the read.
+	Baseline(ctx context.Context, pipeline string) iter.Seq2[BaselineRecord, error]
 	// ByState streams the records of pipeline in any of states, ordered by
 	// key, a page at a time. Records may change state while being streamed:
 	// paging is by key, so none is skipped or repeated.

@@ -72,6 +72,18 @@ type Record struct {
 	SyncedAt    time.Time // zero until first confirmed
 }
 
+// BaselineRecord is the part of a Record a run diffs against: what
+// Reader.Baseline streams.
+type BaselineRecord struct {
+	Key         string
+	RowHash     string
+	ContactHash string
+	RemoteID    string
+	Origin      Origin
+	State       State
+	Phone       string
+}
+
 // Attempt is one entry of a record's history; the store keeps the last
 // Options.AttemptsKept per record.
 type Attempt struct {

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,11 @@ type op struct {
 	done  chan error              // nil for an asynchronous write
 	flush bool                    // commit now instead of lingering
 }
+
+// errContended is returned by an op that saw another process change a row
+// between two of its statements; the writer retries the batch as if the
+// database had reported it busy.
+var errContended = errors.New("checkpoint row changed concurrently")
 
 // writer is the single goroutine that owns every write of a Store.
 type writer struct {
@@ -235,7 +241,8 @@ func (w *writer) apply(batch []*op) error {
 			}
 			return nil
 		})
-		if err == nil || !w.isBusy(err) || attempt >= w.opts.BusyRetries {
+		busy := w.isBusy(err) || errors.Is(err, errContended)
+		if err == nil || !busy || attempt >= w.opts.BusyRetries {
 			return err
 		}
 		w.statsMu.Lock()

@@ -52,7 +52,13 @@ type entry struct {
 // normalization settings are those of the last run: only then does an
 // unchanged raw row prove an unchanged contact.
 func New(baseline iter.Seq2[Known, error], fastPath bool) (*Differ, error) {
-	d := &Differ{byKey: map[string]*entry{}, byRowHash: map[record.Hash]*entry{}, fastPath: fastPath}
+	return NewSized(baseline, fastPath, 0)
+}
+
+// NewSized is New with room made up front for size keys (the expected
+// baseline length), which spares a large baseline the maps' regrowth.
+func NewSized(baseline iter.Seq2[Known, error], fastPath bool, size int) (*Differ, error) {
+	d := &Differ{byKey: make(map[string]*entry, size), byRowHash: make(map[record.Hash]*entry, size), fastPath: fastPath}
 	for k, err := range baseline {
 		if err != nil {
 			return nil, err

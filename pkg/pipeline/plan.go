@@ -63,7 +63,7 @@ const maxSamples = 10
 // notes which keys an earlier run left in flight or in doubt.
 func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doubt map[string]bool) iter.Seq2[diff.Known, error] {
 	return func(yield func(diff.Known, error) bool) {
-		for r, err := range store.Records(ctx, pipeline) {
+		for r, err := range store.Baseline(ctx, pipeline) {
 			if err != nil {
 				yield(diff.Known{}, err)
 				return

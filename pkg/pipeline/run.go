@@ -194,21 +194,33 @@ func (o RunOptions) withDefaults() RunOptions {
 	return o
 }
 
-// openCheckpoint opens the pipeline's checkpoint store.
+// openCheckpoint opens the pipeline's checkpoint store: PostgreSQL for a
+// postgres:// or postgresql:// URL, SQLite for a file path. Any other URL,
+// and a PostgreSQL URL that does not parse, is a configuration error;
+// errors never show the password.
 func openCheckpoint(ctx context.Context, location string, clk clock.Clock) (checkpoint.Store, error) {
-	if strings.Contains(location, "://") {
-		return nil, configError{fmt.Errorf("checkpoint %q: only SQLite file checkpoints are supported by this alexsync", redactDSN(location))}
-	}
-	return checkpoint.OpenSQLite(ctx, location, checkpoint.Options{Clock: clk})
-}
-
-func redactDSN(s string) string {
-	if i := strings.Index(s, "@"); i > 0 {
-		if j := strings.Index(s, "://"); j > 0 && j < i {
-			return s[:j+3] + "xxxxx" + s[i:]
+	opts := checkpoint.Options{Clock: clk}
+	scheme, _, isURL := strings.Cut(location, "://")
+	switch {
+	case !isURL:
+		s, err := checkpoint.OpenSQLite(ctx, location, opts)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
 		}
+		return s, nil
+	case scheme == "postgres" || scheme == "postgresql":
+		s, err := checkpoint.OpenPostgres(ctx, location, opts)
+		if errors.Is(err, checkpoint.ErrInvalid) {
+			return nil, configError{err}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	default:
+		return nil, configError{fmt.Errorf("checkpoint %q: unsupported scheme %q: use a file path (SQLite) or a postgres:// URL",
+			checkpoint.RedactDSN(location), scheme)}
 	}
-	return s
 }
 
 // ErrLocked is matched when another process holds the pipeline's run lock.
@@ -372,7 +384,15 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	plan.SettingsChanged = stored != "" && stored != plan.configHash
 	doubt := map[string]bool{}
 	fastPath := stored == plan.configHash && prepare.FastPathAllowed(r.p.Duplicates)
-	differ, err := diff.New(baseline(ctx, r.store, r.p.Name, doubt), fastPath)
+	counts, err := r.store.CountByState(ctx, r.p.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	known := 0
+	for _, n := range counts {
+		known += n
+	}
+	differ, err := diff.NewSized(baseline(ctx, r.store, r.p.Name, doubt), fastPath, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -388,7 +408,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	r.rejects = &lockedRejects{w: rej}
 	extract := &Extract{Warnings: ex.warnings}
 	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
-	dd := prepare.NewDeduper(r.p.Duplicates)
+	dd := prepare.NewDeduperSized(r.p.Duplicates, known)
 	skip := func(row record.Row) bool {
 		k, ok := differ.Seen(record.RowHash(row.Values))
 		if ok {

@@ -29,8 +29,12 @@ type Deduper struct {
 }
 
 // NewDeduper returns a Deduper for mode (first, last or reject).
-func NewDeduper(mode string) *Deduper {
-	return &Deduper{mode: mode, keyLine: map[string]int{}, phone: map[string]string{}}
+func NewDeduper(mode string) *Deduper { return NewDeduperSized(mode, 0) }
+
+// NewDeduperSized is NewDeduper with room made up front for size rows
+// (e.g. the baseline length on a re-sync), sparing the maps' regrowth.
+func NewDeduperSized(mode string, size int) *Deduper {
+	return &Deduper{mode: mode, keyLine: make(map[string]int, size), phone: make(map[string]string, size)}
 }
 
 // Add takes the next prepared row in source order and returns the rows

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,6 +119,99 @@ func testStreamPaging(e *env) {
 			break // stopping early must be allowed
 		}
 	}
+}
+
+func testBaseline(e *env) {
+	t, s, p := e.t, e.store(), e.name("p")
+	const n = PageSize*3 + 2
+	for _, i := range scrambled(n) {
+		must(t, s.Confirm(t.Context(), checkpoint.Record{Pipeline: p, Key: key(i), RowHash: "r" + key(i), ContactHash: "c" + key(i),
+			Contact: `{"first_name":"Ada"}`, RemoteID: "id" + key(i), Origin: checkpoint.OriginCreated, Phone: "+1555000" + key(i)}, checkpoint.Attempt{}))
+	}
+	must(t, s.MarkInFlight(t.Context(), checkpoint.Record{Pipeline: p, Key: key(n), Phone: "+15550009999"}))
+	must(t, s.Upsert(t.Context(), checkpoint.Record{Pipeline: e.name("other"), Key: key(0)}))
+	must(t, s.Flush(t.Context()))
+	var got []checkpoint.BaselineRecord
+	for r, err := range s.Baseline(t.Context(), p) {
+		must(t, err)
+		got = append(got, r)
+	}
+	if len(got) != n+1 {
+		t.Fatalf("streamed %d records, want %d", len(got), n+1)
+	}
+	for i, r := range got[:n] {
+		want := checkpoint.BaselineRecord{Key: key(i), RowHash: "r" + key(i), ContactHash: "c" + key(i), RemoteID: "id" + key(i),
+			Origin: checkpoint.OriginCreated, State: checkpoint.StateSynced, Phone: "+1555000" + key(i)}
+		if r != want {
+			t.Fatalf("record %d = %+v, want %+v", i, r, want)
+		}
+	}
+	if last := got[n]; last.Key != key(n) || last.State != checkpoint.StateInFlight || last.RowHash != "" {
+		t.Fatalf("in-flight record = %+v", last)
+	}
+	seen := 0
+	for range s.Baseline(t.Context(), p) {
+		if seen++; seen == 3 {
+			break // stopping early must release the read
+		}
+	}
+	must(t, s.Upsert(t.Context(), checkpoint.Record{Pipeline: p, Key: "after-break"}))
+	must(t, s.Flush(t.Context()))
+}
+
+// testKeyByteOrder checks that keys stream in byte order, whatever the
+// database's locale: upper case before lower case, punctuation by code,
+// non-ASCII last, and across pages.
+func testKeyByteOrder(e *env) {
+	t, s, p := e.t, e.store(), e.name("p")
+	keys := []string{"b", "a", "B", "A", "_x", "a b", "ab", "a-b", "Z", "z", "0", "~", "é", "e", "f", "ä", "Ä", "a_c", "aB"}
+	for _, k := range keys {
+		must(t, s.Upsert(t.Context(), checkpoint.Record{Pipeline: p, Key: k, State: checkpoint.StateFailed}))
+	}
+	must(t, s.Flush(t.Context()))
+	want := slices.Clone(keys)
+	slices.Sort(want) // Go compares strings byte-wise
+	streams := []struct {
+		name string
+		seq  func(func(checkpoint.Record, error) bool)
+	}{
+		{"Records", s.Records(t.Context(), p)},
+		{"ByState", s.ByState(t.Context(), p, checkpoint.StateFailed)},
+	}
+	for _, st := range streams {
+		var got []string
+		for _, r := range collect(t, st.seq) {
+			got = append(got, r.Key)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s keys = %q\nwant %q", st.name, got, want)
+		}
+	}
+}
+
+// testLongNames stores names and keys longer than any column size a
+// schema might declare: a store must not refuse what another accepts.
+func testLongNames(e *env) {
+	t, s := e.t, e.store()
+	ctx := t.Context()
+	p := e.name("p") + strings.Repeat("p", 300)
+	k := strings.Repeat("k", 1000)
+	h := e.name("key") + strings.Repeat("h", 100)
+	must(t, s.MarkInFlight(ctx, checkpoint.Record{Pipeline: p, Key: k, Phone: "+15550000001"}))
+	must(t, s.Confirm(ctx, checkpoint.Record{Pipeline: p, Key: k, RemoteID: strings.Repeat("r", 300)},
+		checkpoint.Attempt{Action: checkpoint.ActionCreate, Outcome: strings.Repeat("o", 100)}))
+	must(t, s.Flush(ctx))
+	if r := get(t, s, p, k); r.State != checkpoint.StateSynced || len(r.RemoteID) != 300 {
+		t.Fatalf("long record = %+v", r)
+	}
+	if _, ok, err := s.SpendQuota(ctx, h, strings.Repeat("d", 40), 1, 5); err != nil || !ok {
+		t.Fatalf("spend with a long key hash = %v, %v", ok, err)
+	}
+	must(t, s.SetCursor(ctx, p, strings.Repeat("c", 300), "v"))
+	if ok, _, _, err := s.AcquireLock(ctx, p, strings.Repeat("o", 300), time.Minute); err != nil || !ok {
+		t.Fatalf("lock with long names = %v, %v", ok, err)
+	}
+	must(t, s.Err())
 }
 
 // scrambled returns 0..n-1 out of order: even numbers descending, then

@@ -1,5 +1,5 @@
 // Package checkpointtest is the conformance suite every checkpoint.Store
-// implementation passes: SQLite now, PostgreSQL later.
+// implementation passes: SQLite and PostgreSQL.
 package checkpointtest
 
 import (
@@ -71,6 +71,9 @@ func Run(t *testing.T, open Opener) {
 		{"RecordsRoundTrip", testRoundTrip},
 		{"JournalStateTransitions", testTransitions},
 		{"RecordsStreamInKeyOrderAcrossPages", testStreamPaging},
+		{"KeysOrderByteWise", testKeyByteOrder},
+		{"LongNamesAndKeys", testLongNames},
+		{"BaselineStreamsDiffFieldsInKeyOrder", testBaseline},
 		{"ByStateStreamsWhileStatesChange", testByState},
 		{"CountByState", testCountByState},
 		{"InvalidArgumentsRefused", testInvalid},
