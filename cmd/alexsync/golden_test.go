@@ -42,7 +42,7 @@ func golden(t *testing.T, name, got string) {
 // explain have history to show.
 func goldenEnv(t *testing.T) (*cliEnv, *clock.Fake) {
 	clk := clock.NewFake(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
-	e := newCLIEnv(t, 0, "guards: {max_reject_ratio: 0.5}\n")
+	e := newCLIEnv(t, 0, "guards: {max_reject_ratio: 0.5}\napi: {workers: 1}\n")
 	s, err := sim.New(sim.Options{Plan: "dental", Keys: []sim.Key{{Key: cliKey}}, Clock: clk, Seed: 9})
 	if err != nil {
 		t.Fatal(err)

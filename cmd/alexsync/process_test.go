@@ -91,14 +91,16 @@ func TestCrashRecovery(t *testing.T) {
 		target := hs.count.Load() + 20 + rng.Int64N(130)
 		cmd := child(e.dir, "run", "p.yaml", "--api-url", hs.url, "-q")
 		var killed atomic.Bool
+		var proc atomic.Pointer[os.Process]
 		hs.setHook(func(n int64) {
-			if n == target && cmd.Process != nil && killed.CompareAndSwap(false, true) {
-				_ = cmd.Process.Kill()
+			if p := proc.Load(); n >= target && p != nil && killed.CompareAndSwap(false, true) {
+				_ = p.Kill()
 			}
 		})
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		proc.Store(cmd.Process)
 		err := cmd.Wait()
 		if !killed.Load() {
 			t.Fatalf("kill %d: the run ended (%v) before request %d; the test needs more rows", k, err, target)
@@ -241,15 +243,17 @@ func TestInterruptExits130(t *testing.T) {
 	cmd := child(e.dir, "run", "p.yaml", "--api-url", hs.url, "-q")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	proc := make(chan *os.Process, 1)
 	var once sync.Once
 	hs.setHook(func(n int64) {
 		if n == 20 {
-			once.Do(func() { _ = cmd.Process.Signal(os.Interrupt) })
+			once.Do(func() { _ = (<-proc).Signal(os.Interrupt) })
 		}
 	})
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	proc <- cmd.Process
 	err := cmd.Wait()
 	if code := exitCodeOf(err); code != ExitInterrupted || !strings.Contains(stderr.String(), "stopping") {
 		t.Fatalf("exit %d, stderr %q; want 130", code, stderr.String())

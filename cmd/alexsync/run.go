@@ -145,6 +145,10 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 		mode = ", dry run: nothing sent"
 	}
 	fmt.Fprintf(w, "pipeline   %s (%s%s)\n", s.Pipeline, s.Kind, mode)
+	if s.Pull != nil {
+		printPull(w, s)
+		return
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "warning    %s\n", warn)
 	}
@@ -178,6 +182,28 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 	if s.Outputs.Rejects != "" {
 		fmt.Fprintf(w, "rejects    %s\n", s.Outputs.Rejects)
 	}
+	fmt.Fprintf(w, "checkpoint %s\n", s.Outputs.Checkpoint)
+	if s.Stopped != "" {
+		fmt.Fprintf(w, "stopped    %s\n", redact.Text(s.Stopped))
+	}
+	fmt.Fprintf(w, "exit       %d (%s)\n", int(s.ExitCode), outcomeText(s.ExitCode))
+}
+
+func printPull(w io.Writer, s *pipeline.RunSummary) {
+	p := s.Pull
+	what := "calls"
+	if s.Kind == "export-contacts" {
+		what = "contacts"
+	}
+	since := ""
+	if p.From != "" {
+		since = " that started since " + p.From
+	}
+	fmt.Fprintf(w, "listed     %d %s%s: %d new, %d changed, %d unchanged\n", p.Listed, what, since, p.New, p.Changed, p.Unchanged)
+	fmt.Fprintf(w, "written    %d to %s\n", p.Written, p.Output)
+	fmt.Fprintf(w, "requests   %d: %d list, %d detail (%d failed), %d retries, %d rate limited\n",
+		s.Requests.Total, p.ListRequests, p.DetailRequests, p.DetailFailed, s.Requests.Retries, s.Requests.RateLimited)
+	fmt.Fprintf(w, "quota      %d of %d requests used today (%s: %d/min)\n", s.Quota.UsedToday, s.Quota.PerDay, s.Quota.Plan, s.Quota.PerMinute)
 	fmt.Fprintf(w, "checkpoint %s\n", s.Outputs.Checkpoint)
 	if s.Stopped != "" {
 		fmt.Fprintf(w, "stopped    %s\n", redact.Text(s.Stopped))

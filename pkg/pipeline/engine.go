@@ -51,6 +51,9 @@ func (r *runner) connect() error {
 	if url == "" {
 		url = r.p.API.URL()
 	}
+	if r.ledger == nil {
+		r.ledger = r.newLedger()
+	}
 	var budget smartalex.Budget = r.ledger
 	if r.opts.MaxRequests > 0 {
 		budget = &runBudget{next: r.ledger, max: r.opts.MaxRequests}
@@ -189,5 +192,5 @@ func (r *runner) fillRequests(ctx context.Context) {
 		return
 	}
 	st := r.client.Stats()
-	r.sum.Requests = Requests{Total: st.Requests, ByStatus: st.ByStatus, Retries: st.Retries, RateLimited: st.RateLimited}
+	r.sum.Requests = Requests{Total: st.Requests, ByStatus: st.ByStatus, ByRoute: st.ByRoute, Retries: st.Retries, RateLimited: st.RateLimited}
 }

@@ -35,6 +35,7 @@ type harness struct {
 
 	mu     sync.Mutex
 	onCall func() // called before the simulator sees each request
+	onList func() // called before each GET /v1/calls list request
 }
 
 func newHarness(t *testing.T, opts sim.Options) *harness {
@@ -52,10 +53,13 @@ func newHarness(t *testing.T, opts sim.Options) *harness {
 	h.sim = s
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
-		hook := h.onCall
+		hook, list := h.onCall, h.onList
 		h.mu.Unlock()
 		if hook != nil {
 			hook()
+		}
+		if list != nil && r.Method == http.MethodGet && r.URL.Path == "/v1/calls" {
+			list()
 		}
 		s.ServeHTTP(w, r)
 	}))
@@ -204,4 +208,11 @@ func (h *harness) client() *smartalex.Client {
 
 func contactInput(phone, first string) smartalex.ContactInput {
 	return smartalex.ContactInput{Phone: phone, FirstName: first}
+}
+
+// setListHook sets the function called before each call-list request.
+func (h *harness) setListHook(f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.onList = f
 }

@@ -81,6 +81,7 @@ type RunSummary struct {
 	Quota      Quota        `json:"quota"`
 	Outputs    Outputs      `json:"outputs"`
 	Plan       *Plan        `json:"plan,omitempty"`
+	Pull       *PullCounts  `json:"pull,omitempty"`    // pull-calls and export-contacts
 	Stopped    string       `json:"stopped,omitempty"` // why the run stopped early
 	Warnings   []string     `json:"warnings,omitempty"`
 	Rejects    []RejectNote `json:"first_rejects,omitempty"`
@@ -109,6 +110,7 @@ type Counts struct {
 type Requests struct {
 	Total       int            `json:"total"`
 	ByStatus    map[string]int `json:"by_status"`
+	ByRoute     map[string]int `json:"by_route"`
 	Retries     int            `json:"retries"`
 	RateLimited int            `json:"rate_limited"`
 }
@@ -134,8 +136,8 @@ const lockTTL = 2 * time.Minute
 // Run executes one push-contacts run: plan, guards, then push.
 func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary, error) {
 	opts = opts.withDefaults()
-	if p.Kind != config.KindPushContacts {
-		return nil, configError{fmt.Errorf("%s: kind %s is not runnable by this alexsync yet", p.Path, p.Kind)}
+	if p.Kind != config.KindPushContacts && opts.DryRun {
+		return nil, configError{fmt.Errorf("%s: --dry-run plans push-contacts pipelines; a %s run only reads the API", p.Path, p.Kind)}
 	}
 	limits, err := p.API.Limits()
 	if err != nil {
@@ -164,7 +166,16 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 		opts.Logger.Warn("the last run of this pipeline did not finish; records it left in flight are reconciled first")
 	}
 	r := &runner{p: p, opts: opts, store: store, limits: limits, sum: sum}
-	outcome, runErr := r.run(ctx)
+	var outcome Outcome
+	var runErr error
+	switch p.Kind {
+	case config.KindPullCalls:
+		outcome, runErr = r.runPull(ctx)
+	case config.KindExportContacts:
+		outcome, runErr = r.runExport(ctx)
+	default:
+		outcome, runErr = r.run(ctx)
+	}
 	if r.rejects != nil {
 		if err := r.rejects.Close(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("rejects file: %w", err)
@@ -293,7 +304,7 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	if r.opts.DryRun {
 		return rowOutcome(ex.Rejected, 0), nil
 	}
-	r.ledger = &ledgerBudget{store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock}
+	r.ledger = r.newLedger()
 	tasks := append(plan.tasks, plan.deletes...)
 	if len(tasks) > 0 {
 		if err := r.connect(); err != nil {
@@ -431,6 +442,10 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	}
 	plan.Estimate = estimate(plan.Requests, r.limits)
 	return plan, extract, nil
+}
+
+func (r *runner) newLedger() *ledgerBudget {
+	return &ledgerBudget{store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock}
 }
 
 // planDeletes turns keys gone from the source into delete or dnc tasks.

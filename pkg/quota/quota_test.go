@@ -123,3 +123,53 @@ func TestDayIndex(t *testing.T) {
 		t.Fatalf("index after midnight = %d, want %d", idx2, idx+1)
 	}
 }
+
+func TestWindowObserveRemaining(t *testing.T) {
+	tests := []struct {
+		name      string
+		remaining int // the server's count after our 4 requests
+		wantSent  int // requests Wait lets through at once afterwards
+	}{
+		{"alone: the server counted only ours", 6, 6},
+		{"another client spent 4", 2, 2},
+		{"another client spent the window", 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clock.NewFake(t0)
+			w := NewWindow(10, time.Minute, clk)
+			for range 4 {
+				if err := w.Wait(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.ObserveRemaining(10, tc.remaining, clk.Now())
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // Wait must not sleep: count what passes at once
+			sent := 0
+			for w.Wait(ctx) == nil && sent < 20 {
+				sent++
+			}
+			if sent != tc.wantSent {
+				t.Fatalf("%d requests passed, want %d", sent, tc.wantSent)
+			}
+		})
+	}
+}
+
+func TestWindowExternalUseExpires(t *testing.T) {
+	clk := clock.NewFake(t0)
+	w := NewWindow(10, time.Minute, clk)
+	w.ObserveRemaining(10, 0, clk.Now()) // another client spent everything
+	clk.Advance(time.Minute + time.Second)
+	w.ObserveRemaining(10, 10, clk.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sent := 0
+	for w.Wait(ctx) == nil && sent < 20 {
+		sent++
+	}
+	if sent != 10 {
+		t.Fatalf("%d requests passed after the other client's use expired, want 10", sent)
+	}
+}

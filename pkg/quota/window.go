@@ -32,6 +32,11 @@ type Window struct {
 	next  int         // index of the oldest entry once full
 	full  bool
 	block time.Time // the server said the window is spent until then
+
+	// external is how many requests of the server's window were sent by
+	// someone else on the key (as last observed), until externalUntil.
+	external      int
+	externalUntil time.Time
 }
 
 // NewWindow returns a limiter for limit requests per length. A limit <= 0
@@ -59,14 +64,7 @@ func (w *Window) Wait(ctx context.Context) error {
 	for {
 		w.mu.Lock()
 		now := w.clock.Now()
-		var wake time.Time
-		if now.Before(w.block) {
-			wake = w.block
-		} else if w.full {
-			if oldest := w.sent[w.next]; now.Before(oldest.Add(w.length + w.margin)) {
-				wake = oldest.Add(w.length + w.margin)
-			}
-		}
+		wake := w.wakeLocked(now)
 		if wake.IsZero() {
 			w.sent[w.next] = now
 			w.next = (w.next + 1) % w.limit
@@ -78,6 +76,63 @@ func (w *Window) Wait(ctx context.Context) error {
 		if err := w.clock.Sleep(ctx, wake.Sub(now)); err != nil {
 			return err
 		}
+	}
+}
+
+// wakeLocked returns when one more request fits, or zero if it fits now.
+// The room is the limit less the requests others spent (while that
+// observation lasts); a request leaves the window Length+margin after it
+// was sent.
+func (w *Window) wakeLocked(now time.Time) time.Time {
+	if now.Before(w.block) {
+		return w.block
+	}
+	room := w.limit
+	if now.Before(w.externalUntil) {
+		room = max(w.limit-w.external, 1)
+	}
+	own := w.ownSince(now.Add(-(w.length + w.margin)))
+	if len(own) < room {
+		return time.Time{}
+	}
+	// The oldest len(own)-room+1 requests must leave first.
+	return own[len(own)-room].Add(w.length + w.margin)
+}
+
+// ownSince returns this Window's send times after t, oldest first.
+func (w *Window) ownSince(t time.Time) []time.Time {
+	n := w.next
+	if w.full {
+		n = w.limit
+	}
+	out := make([]time.Time, 0, n)
+	for i := range n {
+		at := w.sent[(w.next-n+i+w.limit)%w.limit]
+		if at.After(t) {
+			out = append(out, at)
+		}
+	}
+	return out
+}
+
+// ObserveRemaining takes the server's count of the rolling window, as a
+// response received at at reported it: remaining of limit requests left.
+// What the server counted beyond this Window's own requests was spent by
+// another client on the same key; Wait leaves that much room for it for
+// one window Length. The estimate errs low (requests of ours the server
+// has not yet counted hide some of the other client's), so it never holds
+// requests the server would take.
+func (w *Window) ObserveRemaining(limit, remaining int, at time.Time) {
+	if w.limit <= 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	own := len(w.ownSince(at.Add(-w.length)))
+	if ext := limit - remaining - own; ext > 0 {
+		w.external, w.externalUntil = min(ext, w.limit), at.Add(w.length)
+	} else if !at.Before(w.externalUntil.Add(-w.length)) {
+		w.external, w.externalUntil = 0, time.Time{}
 	}
 }
 

@@ -54,6 +54,15 @@ type RateObserver interface {
 	ObserveRate(Rate)
 }
 
+// WindowObserver is optionally implemented by a Limiter that paces by the
+// server's own count of the rolling minute (quota.Window does): the client
+// passes it X-RateLimit-Limit and -Remaining of every response, and then
+// leaves a spent minute to it instead of waiting for X-RateLimit-Reset,
+// which has whole-second resolution.
+type WindowObserver interface {
+	ObserveRemaining(limit, remaining int, at time.Time)
+}
+
 // Client talks to one SmartAlex account with one API key. It is safe for
 // concurrent use.
 type Client struct {

@@ -176,11 +176,13 @@ func (c *Client) judge(ctx context.Context, req *request, path string, o outcome
 	}
 }
 
-// beforeAttempt waits for a spent minute window to reset, refuses to send
-// into a spent day, then takes the limiter and the budget.
+// beforeAttempt waits for a spent minute window to reset (unless the
+// limiter paces by the server's count), refuses to send into a spent day,
+// then takes the budget and the limiter.
 func (c *Client) beforeAttempt(ctx context.Context) error {
 	now := c.clock.Now()
-	if scope, until := c.Rate().blockedUntil(now); scope != "" {
+	_, paced := c.limiter.(WindowObserver)
+	if scope, until := c.Rate().blockedUntil(now); scope == "day" || (scope == "minute" && !paced) {
 		wait := until.Sub(now)
 		if scope == "day" || wait > c.retry.MaxRetryAfter {
 			return &QuotaError{Scope: scope, ResetAt: until}
@@ -190,17 +192,23 @@ func (c *Client) beforeAttempt(ctx context.Context) error {
 			return err
 		}
 	}
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return err
-		}
-	}
+	// The budget first: its commit may take a while, and the limiter's
+	// stamp must be taken right before the request leaves, as the server's
+	// will be when it arrives.
 	if c.budget != nil {
 		if err := c.budget.Acquire(ctx); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return &QuotaError{Scope: "day", Err: err}
+		}
+	}
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			if c.budget != nil {
+				c.budget.Release(ctx) // never sent
+			}
+			return err
 		}
 	}
 	return nil
@@ -291,6 +299,9 @@ func (c *Client) afterAttempt(req *request, o outcome, attempt int) {
 		c.rate = rate
 	}
 	c.mu.Unlock()
+	if wo, ok := c.limiter.(WindowObserver); ok && rate.Known {
+		wo.ObserveRemaining(rate.Limit, rate.Remaining, rate.ObservedAt)
+	}
 	if rate.Known || rate.DailyKnown {
 		for _, x := range []any{c.limiter, c.budget} {
 			if ro, ok := x.(RateObserver); ok {

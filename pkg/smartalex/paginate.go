@@ -30,18 +30,25 @@ func (o ListOptions) apply(q url.Values) {
 // pageFunc fetches one page of a list.
 type pageFunc[T any] func(ctx context.Context, page, perPage int) ([]T, *Response, error)
 
+// staleLimit is how many pages in a row may bring nothing new before
+// paging stops early: a server that ignores the page parameter would
+// otherwise be read forever, while records arriving faster than a page
+// per request shift whole pages without ending the list.
+const staleLimit = 3
+
 // paginate yields every item of a list, page by page at MaxPerPage, newest
 // first. Lists shift while records are added during paging (an item of
 // page 1 moves to page 2), so items are deduplicated by id; a reader that
 // needs every item that arrived meanwhile reads again later. Iteration
-// stops after a short page, or after a page that brought nothing new (a
-// server that ignores the page parameter would otherwise loop forever).
-// An error is yielded once, as the last pair.
+// stops after a short page, once the pages read cover meta.total, or after
+// staleLimit pages in a row that brought nothing new. An error is yielded
+// once, as the last pair.
 func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		seen := make(map[string]struct{})
+		stale := 0
 		for page := 1; ; page++ {
-			items, _, err := fetch(ctx, page, MaxPerPage)
+			items, res, err := fetch(ctx, page, MaxPerPage)
 			if err != nil {
 				var zero T
 				yield(zero, err)
@@ -59,7 +66,13 @@ func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) 
 					return
 				}
 			}
-			if len(items) < MaxPerPage || fresh == 0 {
+			if fresh == 0 {
+				stale++
+			} else {
+				stale = 0
+			}
+			covered := res != nil && res.Meta != nil && res.Meta.Total > 0 && page*MaxPerPage >= res.Meta.Total
+			if len(items) < MaxPerPage || stale >= staleLimit || covered {
 				return
 			}
 		}

@@ -1,0 +1,159 @@
+package pipeline
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alexsync/alexsync/pkg/config"
+	"github.com/alexsync/alexsync/pkg/sim"
+)
+
+// pullPipeline writes and loads a pull-calls pipeline writing CSV.
+func (h *harness) pullPipeline(extra string) *config.Pipeline {
+	h.t.Helper()
+	body := `name: calls
+kind: pull-calls
+checkpoint: state.db
+join_pipeline: test
+calls: {since: 100h, settle: 2h}
+output: {type: csv, path: out/calls.csv}
+` + extra
+	path := filepath.Join(h.dir, "calls.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+	p, err := config.LoadPipeline(path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return p
+}
+
+// addCalls makes n calls arrive now, through the simulator's admin API.
+func (h *harness) addCalls(n int) {
+	req := httptest.NewRequest(http.MethodPost, "/_sim/calls", strings.NewReader(`{"count":`+itoa(n)+`}`))
+	rec := httptest.NewRecorder()
+	h.sim.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		h.t.Fatalf("adding calls: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// readCalls returns the calls CSV's rows by id, failing on a repeated id.
+func (h *harness) readCalls() map[string]map[string]string {
+	h.t.Helper()
+	f, err := os.Open(filepath.Join(h.dir, "out", "calls.csv"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, r := range rows[1:] {
+		m := map[string]string{}
+		for i, col := range rows[0] {
+			m[col] = r[i]
+		}
+		if _, dup := out[m["id"]]; dup {
+			h.t.Fatalf("call %s written twice", m["id"])
+		}
+		out[m["id"]] = m
+	}
+	return out
+}
+
+func TestPullTwoRunsWithCallsArrivingDuringPaging(t *testing.T) {
+	h := newHarness(t, sim.Options{Seed: 4, LateAfter: 10 * time.Minute})
+	h.writeCSV(rows(20))
+	h.run(h.pipeline(""), nil) // contacts, so calls join back to CRM keys
+	h.addCalls(230)
+	h.clk.Advance(time.Minute)
+	// 40 more calls arrive between the first and the second page of the
+	// listing: pages shift by 40 while the puller reads.
+	var lists atomic.Int32
+	h.setListHook(func() {
+		if lists.Add(1) == 2 {
+			h.addCalls(40)
+		}
+	})
+	p := h.pullPipeline("")
+	first := h.run(p, nil)
+	h.setListHook(nil)
+	got := h.readCalls()
+	if first.ExitCode != OutcomeOK || first.Pull.Written != len(got) || len(got) < 230 {
+		t.Fatalf("first pull: exit %d %+v, %d calls in the file", first.ExitCode, first.Pull.Result, len(got))
+	}
+	if first.Pull.DetailRequests != first.Pull.New || first.Pull.ListRequests != first.Requests.ByRoute["GET /calls"] {
+		t.Fatalf("requests: %+v by route %v", first.Pull, first.Requests.ByRoute)
+	}
+	joined := 0
+	for _, c := range got {
+		if c["external_key"] != "" && strings.HasPrefix(c["phone"], "+1415555") {
+			joined++
+		}
+	}
+	if joined == 0 {
+		t.Fatal("no call was joined back to its CRM key and phone")
+	}
+
+	// Late fields arrive; the second run fills them in and picks up the
+	// calls that arrived during the first run's paging.
+	h.clk.Advance(15 * time.Minute)
+	second := h.run(p, nil)
+	got = h.readCalls()
+	if len(got) != 270 {
+		t.Fatalf("after two pulls the file holds %d calls, want all 270 exactly once", len(got))
+	}
+	if second.Pull.Changed == 0 || second.Pull.DetailRequests != second.Pull.New+second.Pull.Changed {
+		t.Fatalf("second pull %+v: want the late fields re-fetched, and nothing else", second.Pull.Result)
+	}
+	missing := 0
+	for _, c := range got {
+		if c["status"] == "completed" && c["summary"] == "" {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d completed calls still lack their summary after the second pull", missing)
+	}
+	third := h.run(p, nil)
+	if third.Pull.Written != 0 || third.Pull.DetailRequests != 0 || third.Pull.Unchanged == 0 {
+		t.Fatalf("third pull %+v: nothing changed, nothing should be written or fetched", third.Pull.Result)
+	}
+}
+
+func TestExportContacts(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(12))
+	h.run(h.pipeline(""), nil)
+	path := filepath.Join(h.dir, "export.yaml")
+	body := "name: export\nkind: export-contacts\ncheckpoint: state.db\njoin_pipeline: test\noutput: {type: csv, path: out/contacts.csv}\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := config.LoadPipeline(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := h.run(p, nil)
+	b, err := os.ReadFile(filepath.Join(h.dir, "out", "contacts.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ExitCode != OutcomeOK || sum.Pull.Written != 12 || strings.Count(string(b), "\n") != 13 || !strings.Contains(string(b), ",1003,+14155550003,") {
+		t.Fatalf("exit %d %+v\n%s", sum.ExitCode, sum.Pull, b)
+	}
+}
