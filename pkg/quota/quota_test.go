@@ -173,3 +173,17 @@ func TestWindowExternalUseExpires(t *testing.T) {
 		t.Fatalf("%d requests passed after the other client's use expired, want 10", sent)
 	}
 }
+
+func TestWindowMemoryDoesNotGrowWithTheLimit(t *testing.T) {
+	clk := clock.NewFake(t0)
+	w := NewWindow(1_000_000_000, time.Minute, clk)
+	for range 1000 {
+		if err := w.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Second)
+	}
+	if n := len(w.sent); n > 62 {
+		t.Fatalf("%d send times held; want only those of the last minute", n)
+	}
+}

@@ -5,6 +5,7 @@ package quota
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -27,10 +28,11 @@ type Window struct {
 	margin time.Duration
 	clock  clock.Clock
 
-	mu    sync.Mutex
-	sent  []time.Time // ring buffer of the last limit send times
-	next  int         // index of the oldest entry once full
-	full  bool
+	mu sync.Mutex
+	// sent holds this Window's send times still inside the window (plus
+	// margin), oldest first. It grows with the requests actually sent in
+	// one window, never with the limit, so a huge limit costs nothing.
+	sent  []time.Time
 	block time.Time // the server said the window is spent until then
 
 	// external is how many requests of the server's window were sent by
@@ -45,11 +47,7 @@ func NewWindow(limit int, length time.Duration, clk clock.Clock) *Window {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	w := &Window{limit: limit, length: length, margin: length / 100, clock: clk}
-	if limit > 0 {
-		w.sent = make([]time.Time, limit)
-	}
-	return w
+	return &Window{limit: limit, length: length, margin: length / 100, clock: clk}
 }
 
 // Limit returns the requests allowed per window.
@@ -64,11 +62,10 @@ func (w *Window) Wait(ctx context.Context) error {
 	for {
 		w.mu.Lock()
 		now := w.clock.Now()
+		w.pruneLocked(now)
 		wake := w.wakeLocked(now)
 		if wake.IsZero() {
-			w.sent[w.next] = now
-			w.next = (w.next + 1) % w.limit
-			w.full = w.full || w.next == 0
+			w.sent = append(w.sent, now)
 			w.mu.Unlock()
 			return nil
 		}
@@ -91,28 +88,29 @@ func (w *Window) wakeLocked(now time.Time) time.Time {
 	if now.Before(w.externalUntil) {
 		room = max(w.limit-w.external, 1)
 	}
-	own := w.ownSince(now.Add(-(w.length + w.margin)))
-	if len(own) < room {
+	if len(w.sent) < room {
 		return time.Time{}
 	}
-	// The oldest len(own)-room+1 requests must leave first.
-	return own[len(own)-room].Add(w.length + w.margin)
+	// The oldest len(sent)-room+1 requests must leave first.
+	return w.sent[len(w.sent)-room].Add(w.length + w.margin)
 }
 
-// ownSince returns this Window's send times after t, oldest first.
-func (w *Window) ownSince(t time.Time) []time.Time {
-	n := w.next
-	if w.full {
-		n = w.limit
+// pruneLocked drops the send times that left the window (plus margin).
+func (w *Window) pruneLocked(now time.Time) {
+	cutoff := now.Add(-(w.length + w.margin))
+	i := sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(cutoff) })
+	if i == 0 {
+		return
 	}
-	out := make([]time.Time, 0, n)
-	for i := range n {
-		at := w.sent[(w.next-n+i+w.limit)%w.limit]
-		if at.After(t) {
-			out = append(out, at)
-		}
+	w.sent = w.sent[i:]
+	if cap(w.sent) > 64 && len(w.sent) < cap(w.sent)/4 {
+		w.sent = append([]time.Time(nil), w.sent...) // give back the dropped head
 	}
-	return out
+}
+
+// ownSince counts this Window's send times after t.
+func (w *Window) ownSince(t time.Time) int {
+	return len(w.sent) - sort.Search(len(w.sent), func(i int) bool { return w.sent[i].After(t) })
 }
 
 // ObserveRemaining takes the server's count of the rolling window, as a
@@ -128,7 +126,7 @@ func (w *Window) ObserveRemaining(limit, remaining int, at time.Time) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	own := len(w.ownSince(at.Add(-w.length)))
+	own := w.ownSince(at.Add(-w.length))
 	if ext := limit - remaining - own; ext > 0 {
 		w.external, w.externalUntil = min(ext, w.limit), at.Add(w.length)
 	} else if !at.Before(w.externalUntil.Add(-w.length)) {
