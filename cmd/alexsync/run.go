@@ -11,6 +11,7 @@ import (
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/pipeline"
 	"github.com/alexsync/alexsync/pkg/redact"
+	"github.com/alexsync/alexsync/pkg/smartalex"
 )
 
 // runFlags are the flags of `alexsync run`.
@@ -98,6 +99,9 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 		}
 	}
 	sum, runErr := pipeline.Run(cmd.Context(), p, opts)
+	if smartalex.IsUnauthorized(runErr) {
+		runErr = fmt.Errorf("the API refused the key from %s (expired or revoked?): %w", keySource(p.API), runErr)
+	}
 	if sum == nil || (runErr != nil && sum.Plan == nil) {
 		return runErr // nothing was planned: the error says it all
 	}
@@ -121,6 +125,14 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 // newLogger logs to w: errors only with --quiet, every request with
 // --verbose, warnings only while a progress bar is drawn (info lines would
 // tear it), info otherwise.
+// keySource names where the key was read from, never the key.
+func keySource(a config.API) string {
+	if a.KeyFile != "" {
+		return "key file " + a.KeyFile
+	}
+	return "environment variable " + orDefault(a.KeyEnv, config.DefaultKeyEnv)
+}
+
 func newLogger(w io.Writer, f runFlags, bar bool) *slog.Logger {
 	level := slog.LevelInfo
 	switch {
