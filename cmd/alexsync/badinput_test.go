@@ -106,4 +106,3 @@ func assertNoPartialFiles(t *testing.T, dir string) {
 		return nil
 	})
 }
-
