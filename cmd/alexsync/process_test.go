@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/alexsync/alexsync/pkg/checkpoint/checkpointtest"
 	"github.com/alexsync/alexsync/pkg/sim"
 )
 
@@ -152,7 +153,17 @@ func TestCrashRecovery(t *testing.T) {
 // sharing one checkpoint and one key, the daily ledger is never
 // over-spent and counts exactly what the API saw.
 func TestTwoProcessesShareOneCheckpoint(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { twoProcesses(t, "") })
+	t.Run("postgres", func(t *testing.T) { twoProcesses(t, checkpointtest.PostgresURL(t, "postgres")) })
+}
+
+// twoProcesses races two alexsync processes on one checkpoint: the
+// pipeline's SQLite file, or checkpointURL when set (two "hosts").
+func twoProcesses(t *testing.T, checkpointURL string) {
 	e := newCLIEnv(t, 100, "api: {per_day: 150, per_minute: 100000}\n")
+	if checkpointURL != "" {
+		e.write("p.yaml", strings.Replace(readFile(t, e.path("p.yaml")), "checkpoint: state.db", "checkpoint: "+checkpointURL, 1))
+	}
 	e.write("p2.yaml", strings.Replace(readFile(t, e.path("p.yaml")), "source:", "name: second\nsource:", 1))
 	hs := newHookedSim(t, sim.Options{Plan: "dental", Keys: []sim.Key{{Key: cliKey}}})
 

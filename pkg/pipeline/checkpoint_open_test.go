@@ -1,13 +1,7 @@
 package pipeline
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +9,10 @@ import (
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/checkpoint/checkpointtest"
 	"github.com/alexsync/alexsync/pkg/clock"
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/sim"
-	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver for the admin connection
 )
 
 func TestOpenCheckpoint(t *testing.T) {
@@ -65,61 +58,11 @@ func TestOpenCheckpoint(t *testing.T) {
 	}
 }
 
-// testPostgresURL returns a postgres:// URL of the test server with a
-// fresh schema (dropped when t ends) as search_path. The server is
-// $ALEXSYNC_TEST_POSTGRES or the local default: an unreachable default
-// skips the test, an unreachable $ALEXSYNC_TEST_POSTGRES fails it.
-func testPostgresURL(t *testing.T, scheme string) string {
-	t.Helper()
-	dsn, set := os.LookupEnv("ALEXSYNC_TEST_POSTGRES")
-	if !set || dsn == "" {
-		dsn, set = "host=127.0.0.1 port=5432 user=postgres dbname=test sslmode=disable", false
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		err = admin.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if !set {
-			t.Skipf("PostgreSQL checkpoint tests skipped: no server at %q (%v); set ALEXSYNC_TEST_POSTGRES to a DSN to run them",
-				checkpoint.RedactDSN(dsn), err)
-		}
-		t.Fatalf("ALEXSYNC_TEST_POSTGRES=%q: %v", checkpoint.RedactDSN(dsn), err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "alexsync_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	cfg, err := pgconn.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := url.URL{Scheme: scheme, Host: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port), Path: "/" + cfg.Database,
-		RawQuery: url.Values{"search_path": {schema}, "sslmode": {"disable"}}.Encode()}
-	u.User = url.User(cfg.User)
-	if cfg.Password != "" {
-		u.User = url.UserPassword(cfg.User, cfg.Password)
-	}
-	return u.String()
-}
-
 func TestOpenCheckpointPostgres(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 	for _, scheme := range []string{"postgres", "postgresql"} {
 		t.Run(scheme, func(t *testing.T) {
-			loc := testPostgresURL(t, scheme)
+			loc := checkpointtest.PostgresURL(t, scheme)
 			s, err := openCheckpoint(t.Context(), loc, clk)
 			if err != nil {
 				t.Fatal(err)
@@ -139,7 +82,7 @@ func TestOpenCheckpointPostgres(t *testing.T) {
 // checkpoint given through ${ALEXSYNC_CHECKPOINT}: the second run finds
 // everything synced.
 func TestRunWithPostgresCheckpoint(t *testing.T) {
-	t.Setenv("ALEXSYNC_CHECKPOINT", testPostgresURL(t, "postgres"))
+	t.Setenv("ALEXSYNC_CHECKPOINT", checkpointtest.PostgresURL(t, "postgres"))
 	h := newHarness(t, sim.Options{})
 	h.writeCSV(rows(5))
 	body := `name: test
