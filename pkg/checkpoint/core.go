@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/clock"
@@ -20,6 +21,9 @@ type core struct {
 	clk      clock.Clock
 	w        *writer
 	location string
+	// staleSnapshots holds the pipelines whose snapshot a read could
+	// not use: CompactBaseline rewrites them even when current.
+	staleSnapshots sync.Map
 }
 
 // newCore migrates db and starts the writer. isBusy says whether an error

@@ -19,11 +19,12 @@ type migration struct {
 // migrations is append-only: never edit or reorder a released step.
 var migrations = []migration{
 	{version: 1, name: "initial schema", up: migrateV1},
+	{version: 2, name: "baseline snapshot", up: migrateV2},
 }
 
 // SchemaVersion is the newest schema this binary knows: the version of the
 // last migration.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 type schemaVersionRow struct {
 	Version   int       `gorm:"primaryKey;autoIncrement:false"`

@@ -23,45 +23,33 @@ func (c *core) Get(ctx context.Context, pipeline, key string) (Record, bool, err
 	return rows[0].record(), true, nil
 }
 
+// Contacts returns the confirmed contact JSON of those of keys whose
+// record has one, a batch of keys per query.
+func (c *core) Contacts(ctx context.Context, pipeline string, keys []string) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	for start := 0; start < len(keys); start += c.opts.PageSize {
+		db, err := c.read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var rows []struct{ Key, Contact string }
+		err = db.Model(&recordRow{}).Select("key", "contact").
+			Where(map[string]any{"pipeline": pipeline, "key": keys[start:min(start+c.opts.PageSize, len(keys))]}).Scan(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if r.Contact != "" {
+				out[r.Key] = r.Contact
+			}
+		}
+	}
+	return out, nil
+}
+
 // Records streams the records of pipeline by key, a page at a time.
 func (c *core) Records(ctx context.Context, pipeline string) iter.Seq2[Record, error] {
 	return c.stream(ctx, pipeline, nil, true)
-}
-
-// Baseline streams the diff-relevant columns of pipeline's records by key
-// in one query: a run reads every record once, so paging (a query per
-// 500 records) and the contact JSON would only cost time.
-func (c *core) Baseline(ctx context.Context, pipeline string) iter.Seq2[BaselineRecord, error] {
-	return func(yield func(BaselineRecord, error) bool) {
-		db, err := c.read(ctx)
-		if err != nil {
-			yield(BaselineRecord{}, err)
-			return
-		}
-		rows, err := db.Model(&recordRow{}).
-			Select("key", "row_hash", "contact_hash", "remote_id", "origin", "state", "phone").
-			Where(map[string]any{"pipeline": pipeline}).Order(orderByKey).Rows()
-		if err != nil {
-			yield(BaselineRecord{}, err)
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r BaselineRecord
-			var origin, state string
-			if err := rows.Scan(&r.Key, &r.RowHash, &r.ContactHash, &r.RemoteID, &origin, &state, &r.Phone); err != nil {
-				yield(BaselineRecord{}, err)
-				return
-			}
-			r.Origin, r.State = Origin(origin), State(state)
-			if !yield(r, nil) {
-				return
-			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(BaselineRecord{}, err)
-		}
-	}
 }
 
 // ByState streams the records of pipeline in states by key, a page at a

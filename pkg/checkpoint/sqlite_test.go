@@ -3,6 +3,7 @@ package checkpoint_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,7 +163,7 @@ func TestSQLiteMigrations(t *testing.T) {
 			}
 			if err != nil {
 				var se *checkpoint.SchemaError
-				want := "checkpoint was written by a newer alexsync (schema 2); upgrade"
+				want := fmt.Sprintf("checkpoint was written by a newer alexsync (schema %d); upgrade", checkpoint.SchemaVersion+1)
 				if !errors.As(err, &se) || se.Found != checkpoint.SchemaVersion+1 || !strings.Contains(err.Error(), want) {
 					t.Fatalf("error %q does not say %q", err, want)
 				}

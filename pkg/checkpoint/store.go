@@ -20,6 +20,13 @@ type Store interface {
 	Location() string
 	// Stats reports the writer's work so far.
 	Stats() Stats
+	// CompactBaseline makes pipeline's baseline snapshot current (see
+	// Reader.Baseline): a run calls it when it is over, holding the
+	// pipeline's lock. The snapshot is a cache of the records; a failure
+	// to write it loses nothing.
+	CompactBaseline(ctx context.Context, pipeline string) (BaselineSnapshot, error)
+	// BaselineSnapshotInfo describes pipeline's snapshot (zero when none).
+	BaselineSnapshotInfo(ctx context.Context, pipeline string) (BaselineSnapshot, error)
 	// Close flushes the journal, stops the writer and closes the database.
 	// It returns the sticky write error, if any. Calls after Close return
 	// ErrClosed.
@@ -31,14 +38,22 @@ type Store interface {
 type Reader interface {
 	// Get returns the record (pipeline, key) and whether it exists.
 	Get(ctx context.Context, pipeline, key string) (Record, bool, error)
+	// Contacts returns the confirmed contact JSON of those of keys whose
+	// record has one (by key), a page of keys per query.
+	Contacts(ctx context.Context, pipeline string, keys []string) (map[string]string, error)
 	// Records streams every record of pipeline ordered by key, a page at a
 	// time. An error is yielded once, as the last element.
 	Records(ctx context.Context, pipeline string) iter.Seq2[Record, error]
 	// Baseline streams the diff-relevant fields of every record of
-	// pipeline, ordered by key, in one read (one snapshot, no paging). It
-	// is the light read a run loads its baseline with; the contact JSON
-	// and the history are left out. An error is yielded once, as the last
-	// element; stopping early releases the read.
+	// pipeline, ordered by key. It is the light read a run loads its
+	// baseline with; the contact JSON and the history are left out. It
+	// reads the baseline snapshot the last CompactBaseline wrote plus the
+	// records written since, or every record when there is no usable
+	// snapshot; the result is the same. The pieces are separate reads:
+	// call it holding the pipeline's lock, when nothing else writes the
+	// pipeline's records. The strings yielded may share memory with a
+	// larger buffer: copy them to keep a few. An error is yielded once, as
+	// the last element; stopping early releases the read.
 	Baseline(ctx context.Context, pipeline string) iter.Seq2[BaselineRecord, error]
 	// ByState streams the records of pipeline in any of states, ordered by
 	// key, a page at a time. Records may change state while being streamed:

@@ -128,6 +128,9 @@ type Options struct {
 	AttemptsKept int           // 20 attempts per record
 	BusyTimeout  time.Duration // 5s, how long SQLite waits for a lock
 	BusyRetries  int           // 5 retries of a busy transaction
+	// SnapshotChunk is how many records one blob of the baseline snapshot
+	// holds: 8192.
+	SnapshotChunk int
 }
 
 func (o Options) withDefaults() Options {
@@ -151,6 +154,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = 5 * time.Second
+	}
+	if o.SnapshotChunk <= 0 {
+		o.SnapshotChunk = 8192
 	}
 	if o.BusyRetries <= 0 {
 		o.BusyRetries = 5

@@ -4,6 +4,8 @@
 package diff
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"iter"
 
 	"github.com/alexsync/alexsync/pkg/record"
@@ -32,21 +34,43 @@ type Known struct {
 	Synced      bool   // the API confirmed the contact as it is in ContactHash
 	Deletable   bool   // alexsync created or adopted it, so it may delete it
 	Origin      string // how alexsync came to own it ("created", "adopted"); carried for the caller
-	Phone       string // E.164 as last sent; carried for the caller's duplicate check
+	Phone       string // E.164 as last sent; for the duplicate checks
 }
 
 // Differ holds the baseline of one pipeline and the keys seen this run.
 // It is not safe for concurrent use: rows are classified in source order.
+//
+// A nightly re-sync holds a million keys and looks up every source row,
+// so the baseline is kept without pointers: the strings of every key in
+// one byte arena, the entries in one slice, and open-addressing indexes
+// of entry numbers by key, by raw row hash and (built on first use) by
+// phone. The garbage collector never scans any of it.
 type Differ struct {
-	byKey     map[string]*entry
-	byRowHash map[record.Hash]*entry
-	fastPath  bool
+	arena    []byte
+	entries  []entry
+	byKey    index
+	byRow    index // synced entries with a row hash
+	byPhone  index // built by NotedPhone
+	phoned   bool
+	fastPath bool
+	seed     maphash.Seed
 }
 
+// span is a string in the arena.
+type span struct{ off, n uint32 }
+
 type entry struct {
-	known Known
-	seen  bool
+	key, remote, phone, origin span
+	rowHash, contactHash       record.Hash
+	line                       int32 // source line of the row the fast path took for it
+	flags                      uint8
 }
+
+const (
+	flagSynced uint8 = 1 << iota
+	flagDeletable
+	flagSeen
+)
 
 // New loads the baseline. fastPath says whether the mapping and
 // normalization settings are those of the last run: only then does an
@@ -56,41 +80,118 @@ func New(baseline iter.Seq2[Known, error], fastPath bool) (*Differ, error) {
 }
 
 // NewSized is New with room made up front for size keys (the expected
-// baseline length), which spares a large baseline the maps' regrowth.
+// baseline length).
 func NewSized(baseline iter.Seq2[Known, error], fastPath bool, size int) (*Differ, error) {
-	d := &Differ{byKey: make(map[string]*entry, size), byRowHash: make(map[record.Hash]*entry, size), fastPath: fastPath}
+	d := &Differ{entries: make([]entry, 0, size), arena: make([]byte, 0, 32*size), fastPath: fastPath, seed: maphash.MakeSeed()}
 	for k, err := range baseline {
 		if err != nil {
 			return nil, err
 		}
-		e := &entry{known: k}
-		d.byKey[k.Key] = e
-		if k.Synced && k.RowHash != (record.Hash{}) {
-			d.byRowHash[k.RowHash] = e
+		e := entry{key: d.put(k.Key), remote: d.put(k.RemoteID), phone: d.put(k.Phone), origin: d.put(k.Origin),
+			rowHash: k.RowHash, contactHash: k.ContactHash}
+		if k.Synced {
+			e.flags |= flagSynced
+		}
+		if k.Deletable {
+			e.flags |= flagDeletable
+		}
+		d.entries = append(d.entries, e)
+	}
+	d.byKey = newIndex(len(d.entries))
+	d.byRow = newIndex(len(d.entries))
+	for i := range d.entries {
+		e := &d.entries[i]
+		d.byKey.insert(maphash.Bytes(d.seed, d.bytes(e.key)), int32(i))
+		if e.flags&flagSynced != 0 && e.rowHash != (record.Hash{}) {
+			d.byRow.insert(rowSlot(e.rowHash), int32(i))
 		}
 	}
 	return d, nil
 }
 
+func (d *Differ) put(s string) span {
+	sp := span{off: uint32(len(d.arena)), n: uint32(len(s))}
+	d.arena = append(d.arena, s...)
+	return sp
+}
+
+func (d *Differ) bytes(s span) []byte { return d.arena[s.off : s.off+s.n] }
+func (d *Differ) str(s span) string   { return string(d.bytes(s)) }
+
+// rowSlot is where a row hash goes in the index: it is a cryptographic
+// hash already.
+func rowSlot(h record.Hash) uint64 { return binary.LittleEndian.Uint64(h[:8]) }
+
+// find returns the entry of key, or -1.
+func (d *Differ) find(key string) int32 {
+	return d.byKey.lookup(maphash.String(d.seed, key), func(i int32) bool { return string(d.bytes(d.entries[i].key)) == key })
+}
+
 // Len returns the number of keys in the baseline.
-func (d *Differ) Len() int { return len(d.byKey) }
+func (d *Differ) Len() int { return len(d.entries) }
 
 // Seen checks the fast path: whether a row with these raw values was
 // confirmed by an earlier run under the same settings. If so, the row is
-// unchanged, its key is marked seen and its baseline returned; the caller
-// need not map or normalize it.
-func (d *Differ) Seen(rowHash record.Hash) (Known, bool) {
+// unchanged and its key is marked seen at line; the caller need not map
+// or normalize it.
+func (d *Differ) Seen(rowHash record.Hash, line int) bool {
 	if !d.fastPath {
-		return Known{}, false
+		return false
 	}
-	e, ok := d.byRowHash[rowHash]
-	if !ok || e.seen {
+	i := d.byRow.lookup(rowSlot(rowHash), func(i int32) bool {
+		e := &d.entries[i]
 		// A second identical row is a duplicate: let it be prepared and
 		// reported as such.
-		return Known{}, false
+		return e.rowHash == rowHash && e.flags&flagSeen == 0
+	})
+	if i < 0 {
+		return false
 	}
-	e.seen = true
-	return e.known, true
+	e := &d.entries[i]
+	e.flags |= flagSeen
+	e.line = int32(max(line, 1))
+	return true
+}
+
+// NotedKey reports the line of the row the fast path took for key, if
+// it took one.
+func (d *Differ) NotedKey(key string) (line int, ok bool) {
+	if i := d.find(key); i >= 0 && d.entries[i].line > 0 {
+		return int(d.entries[i].line), true
+	}
+	return 0, false
+}
+
+// NotedPhone reports a row the fast path took whose contact has phone
+// under another key than key: that key and the row's line.
+func (d *Differ) NotedPhone(phone, key string) (otherKey string, line int, ok bool) {
+	if phone == "" {
+		return "", 0, false
+	}
+	if !d.phoned {
+		d.byPhone = newIndex(len(d.entries))
+		for i := range d.entries {
+			if p := d.entries[i].phone; p.n > 0 {
+				d.byPhone.insert(maphash.Bytes(d.seed, d.bytes(p)), int32(i))
+			}
+		}
+		d.phoned = true
+	}
+	i := d.byPhone.lookup(maphash.String(d.seed, phone), func(i int32) bool {
+		e := &d.entries[i]
+		return e.line > 0 && string(d.bytes(e.phone)) == phone && string(d.bytes(e.key)) != key
+	})
+	if i < 0 {
+		return "", 0, false
+	}
+	return d.str(d.entries[i].key), int(d.entries[i].line), true
+}
+
+// known materializes entry i.
+func (d *Differ) known(i int32) Known {
+	e := &d.entries[i]
+	return Known{Key: d.str(e.key), RowHash: e.rowHash, ContactHash: e.contactHash, RemoteID: d.str(e.remote),
+		Synced: e.flags&flagSynced != 0, Deletable: e.flags&flagDeletable != 0, Origin: d.str(e.origin), Phone: d.str(e.phone)}
 }
 
 // Change is the classification of one prepared contact.
@@ -104,29 +205,31 @@ type Change struct {
 // seen. A key the API never confirmed (pending, failed, in doubt) is a
 // Create unless it has a remote id, in which case it is an Update.
 func (d *Differ) Classify(c record.Contact) Change {
-	e, ok := d.byKey[c.Key]
-	if !ok {
+	i := d.find(c.Key)
+	if i < 0 {
 		return Change{Class: Create, Contact: c}
 	}
-	e.seen = true
+	d.entries[i].flags |= flagSeen
+	k := d.known(i)
 	switch {
-	case e.known.RemoteID == "":
-		return Change{Class: Create, Contact: c, Known: e.known}
-	case e.known.Synced && e.known.ContactHash == c.Fingerprint():
-		return Change{Class: Unchanged, Contact: c, Known: e.known}
+	case k.RemoteID == "":
+		return Change{Class: Create, Contact: c, Known: k}
+	case k.Synced && k.ContactHash == c.Fingerprint():
+		return Change{Class: Unchanged, Contact: c, Known: k}
 	default:
-		return Change{Class: Update, Contact: c, Known: e.known}
+		return Change{Class: Update, Contact: c, Known: k}
 	}
 }
 
 // Gone returns the keys of the baseline not seen this run that alexsync
-// created or adopted and that have a remote id: candidates for deletion.
-// Call it after every row was classified.
+// created or adopted and that have a remote id, in baseline order:
+// candidates for deletion. Call it after every row was classified.
 func (d *Differ) Gone() []Known {
 	var out []Known
-	for _, e := range d.byKey {
-		if !e.seen && e.known.Deletable && e.known.RemoteID != "" {
-			out = append(out, e.known)
+	for i := range d.entries {
+		e := &d.entries[i]
+		if e.flags&flagSeen == 0 && e.flags&flagDeletable != 0 && e.remote.n > 0 {
+			out = append(out, d.known(int32(i)))
 		}
 	}
 	return out

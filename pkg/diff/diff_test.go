@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 	"testing"
@@ -79,12 +80,15 @@ func TestFastPath(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := New(baseline(known), tc.fastPath)
-			k, ok := d.Seen(tc.hash)
-			if ok != tc.wantOK || (ok && k.Key != "1") {
-				t.Fatalf("Seen = %+v, %v; want ok=%v", k, ok, tc.wantOK)
+			ok := d.Seen(tc.hash, 7)
+			if ok != tc.wantOK {
+				t.Fatalf("Seen = %v; want %v", ok, tc.wantOK)
+			}
+			if line, noted := d.NotedKey("1"); noted != ok || (ok && line != 7) {
+				t.Fatalf("NotedKey = %d, %v after Seen = %v", line, noted, ok)
 			}
 			if ok {
-				if _, again := d.Seen(tc.hash); again {
+				if again := d.Seen(tc.hash, 8); again {
 					t.Fatal("a second identical row took the fast path: it must be prepared and found a duplicate")
 				}
 				if len(d.Gone()) != 0 {
@@ -92,5 +96,75 @@ func TestFastPath(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNoted checks what the fast path remembers for the duplicate checks.
+func TestNoted(t *testing.T) {
+	row := func(i string) record.Hash { return record.RowHash([]string{i}) }
+	d, err := New(baseline(
+		Known{Key: "a", RowHash: row("a"), RemoteID: "c1", Synced: true, Phone: "+15550001"},
+		Known{Key: "b", RowHash: row("b"), RemoteID: "c2", Synced: true, Phone: "+15550002"},
+		Known{Key: "c", RowHash: row("c"), RemoteID: "c3", Synced: true, Phone: "+15550002"},
+		Known{Key: "d", RowHash: row("d"), RemoteID: "c4", Synced: false, Phone: "+15550004"},
+	), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Seen(row("a"), 2) || !d.Seen(row("c"), 4) || d.Seen(row("d"), 5) {
+		t.Fatal("the fast path took the wrong rows: an unconfirmed record must be prepared")
+	}
+	tests := []struct {
+		name, phone, key string
+		wantKey          string
+		wantLine         int
+	}{
+		{"phone of a fast-path row under another key", "+15550001", "z", "a", 2},
+		{"phone of a fast-path row under its own key", "+15550001", "a", "", 0},
+		{"shared phone, only one row taken", "+15550002", "b", "c", 4},
+		{"phone of a row not taken", "+15550004", "z", "", 0},
+		{"unknown phone", "+15559999", "z", "", 0},
+		{"no phone", "", "z", "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k, line, ok := d.NotedPhone(tc.phone, tc.key)
+			if ok != (tc.wantKey != "") || k != tc.wantKey || line != tc.wantLine {
+				t.Fatalf("NotedPhone = %q, %d, %v; want %q, %d", k, line, ok, tc.wantKey, tc.wantLine)
+			}
+		})
+	}
+	if _, ok := d.NotedKey("b"); ok {
+		t.Fatal("NotedKey of a key the fast path did not take")
+	}
+	if _, ok := d.NotedKey("nope"); ok {
+		t.Fatal("NotedKey of an unknown key")
+	}
+}
+
+// TestManyKeys fills the indexes well past their first probe runs.
+func TestManyKeys(t *testing.T) {
+	const n = 5000
+	ks := make([]Known, n)
+	for i := range ks {
+		key := fmt.Sprint(i)
+		ks[i] = Known{Key: key, RowHash: record.RowHash([]string{key}), RemoteID: "r" + key, Synced: true, Deletable: true, Phone: "+1" + key}
+	}
+	d, err := NewSized(baseline(ks...), true, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i += 2 {
+		if !d.Seen(ks[i].RowHash, i+1) {
+			t.Fatalf("row %d not found", i)
+		}
+	}
+	for i := 1; i < n; i += 2 {
+		if ch := d.Classify(record.Contact{Key: ks[i].Key}); ch.Class != Update || ch.Known != ks[i] {
+			t.Fatalf("Classify(%d) = %+v", i, ch)
+		}
+	}
+	if g := d.Gone(); len(g) != 0 {
+		t.Fatalf("%d gone", len(g))
 	}
 }

@@ -84,11 +84,12 @@ func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doub
 
 func parseHash(s string) (record.Hash, bool) {
 	var h record.Hash
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != len(h) {
-		return h, false
+	if len(s) != hex.EncodedLen(len(h)) {
+		return record.Hash{}, false
 	}
-	copy(h[:], b)
+	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
+		return record.Hash{}, false
+	}
 	return h, true
 }
 
@@ -115,7 +116,8 @@ type planner struct {
 	plan     *Plan
 	ex       *Extract
 	rej      rejects.Writer
-	settings bool // settings changed: updates are re-sends
+	settings bool  // settings changed: updates are re-sends
+	updates  []int // indexes in plan.tasks of the updates, for loadPrevious
 }
 
 func (pl *planner) row(it prepare.Item, dd *prepare.Deduper) error {
@@ -168,16 +170,41 @@ func (pl *planner) classify(k prepare.Prepared) error {
 		}
 		pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: op, Entry: e, Row: k.Row})
 	case diff.Update:
-		prev, err := pl.previous(e.Key)
-		if err != nil {
-			return err
-		}
 		pl.plan.Update++
 		if pl.settings {
 			pl.plan.Resend++
 		}
-		pl.sample(e, prev)
-		pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: push.OpUpdate, Entry: e, Previous: prev, Row: k.Row})
+		pl.updates = append(pl.updates, len(pl.plan.tasks))
+		pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: push.OpUpdate, Entry: e, Row: k.Row})
+	}
+	return nil
+}
+
+// previousBatch is how many confirmed contacts one query loads.
+const previousBatch = 500
+
+// loadPrevious gives every planned update the contact the API last
+// confirmed (so that only changed fields are sent), a batch of keys per
+// query, and takes the plan's samples from the first ones.
+func (pl *planner) loadPrevious() error {
+	for start := 0; start < len(pl.updates); start += previousBatch {
+		idx := pl.updates[start:min(start+previousBatch, len(pl.updates))]
+		keys := make([]string, len(idx))
+		for i, t := range idx {
+			keys[i] = pl.plan.tasks[t].Entry.Key
+		}
+		contacts, err := pl.store.Contacts(pl.ctx, pl.p.Name, keys)
+		if err != nil {
+			return err
+		}
+		for _, t := range idx {
+			task := &pl.plan.tasks[t]
+			var c record.Contact
+			if js := contacts[task.Entry.Key]; js != "" && json.Unmarshal([]byte(js), &c) == nil {
+				task.Previous = &c // else unknown or unreadable: every field is sent
+			}
+			pl.sample(task.Entry, task.Previous)
+		}
 	}
 	return nil
 }
@@ -187,19 +214,6 @@ func originOf(k diff.Known) string {
 		return "created"
 	}
 	return k.Origin
-}
-
-// previous loads the contact the API last confirmed for key.
-func (pl *planner) previous(key string) (*record.Contact, error) {
-	r, ok, err := pl.store.Get(pl.ctx, pl.p.Name, key)
-	if err != nil || !ok || r.Contact == "" {
-		return nil, err
-	}
-	var c record.Contact
-	if err := json.Unmarshal([]byte(r.Contact), &c); err != nil {
-		return nil, nil // an unreadable snapshot: send every field
-	}
-	return &c, nil
 }
 
 // refreshRowHash records the new raw hash of a row whose contact did not

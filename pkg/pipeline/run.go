@@ -189,7 +189,25 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 	if err := store.FinishRun(context.WithoutCancel(ctx), runID, int(outcome), sum.Counts); err != nil && runErr == nil {
 		runErr = err
 	}
+	if p.Kind == config.KindPushContacts && !opts.DryRun && runErr == nil && ctx.Err() == nil {
+		compactBaseline(ctx, store, p.Name, opts.Logger)
+	}
 	return sum, runErr
+}
+
+// compactBaseline folds what this run wrote into the checkpoint's
+// baseline snapshot, so that the next run reads its baseline in a few
+// blobs. The snapshot is a cache of the records: failing to write it
+// costs the next run time, nothing else.
+func compactBaseline(ctx context.Context, store checkpoint.Store, pipeline string, log *slog.Logger) {
+	snap, err := store.CompactBaseline(ctx, pipeline)
+	if err != nil {
+		log.Warn("could not write the baseline snapshot; the next run reads every record instead", "error", err)
+		return
+	}
+	if snap.Rewritten {
+		log.Debug("baseline snapshot written", "records", snap.Entries, "chunks", snap.Chunks, "bytes", snap.Bytes)
+	}
 }
 
 func (o RunOptions) withDefaults() RunOptions {
@@ -419,17 +437,14 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	r.rejects = &lockedRejects{w: rej}
 	extract := &Extract{Warnings: ex.warnings}
 	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
-	dd := prepare.NewDeduperSized(r.p.Duplicates, known)
-	skip := func(row record.Row) bool {
-		k, ok := differ.Seen(record.RowHash(row.Values))
-		if ok {
-			dd.Note(k.Key, k.Phone, row.Line)
-		}
-		return ok
-	}
+	dd := prepare.NewDeduperNoted(r.p.Duplicates, differ)
+	skip := func(row record.Row) bool { return differ.Seen(record.RowHash(row.Values), row.Line) }
 	err = prepare.Stream(ctx, ex.src, ex.prep, workers(), skip, func(it prepare.Item) error { return pl.row(it, dd) })
 	if err == nil {
 		err = pl.kept(dd.Finish())
+	}
+	if err == nil {
+		err = pl.loadPrevious()
 	}
 	if err != nil {
 		return nil, nil, err

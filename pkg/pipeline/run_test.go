@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexsync/alexsync/pkg/checkpoint"
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/sim"
 	"github.com/alexsync/alexsync/pkg/smartalex"
@@ -49,6 +50,17 @@ func TestFirstImportThenNoopThenEdits(t *testing.T) {
 	}
 	if len(edits.Plan.Samples) != 3 {
 		t.Fatalf("plan samples %+v, want the three changed fields", edits.Plan.Samples)
+	}
+	// Each run leaves the baseline snapshot current, which is what the
+	// next run reads its baseline from.
+	store, err := checkpoint.OpenSQLite(t.Context(), p.Checkpoint, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	snap, err := store.BaselineSnapshotInfo(t.Context(), p.Name)
+	if err != nil || snap.Entries != 30 || snap.Pending != 0 || snap.WrittenAt.IsZero() {
+		t.Fatalf("baseline snapshot after the runs = %+v, %v; want 30 records and an empty change log", snap, err)
 	}
 }
 

@@ -26,15 +26,31 @@ type Deduper struct {
 	keyLine map[string]int    // first mode: key -> line of the kept row
 	phone   map[string]string // first mode: phone -> key of the kept row
 	held    []Prepared        // last and reject modes
+	noted   Noted
+}
+
+// Noted answers for the rows that were kept without being prepared (the
+// sync engine's fast path took them as unchanged): whether one of them
+// has a key, or a phone under another key, and on which line. The sync
+// engine's differ is one.
+type Noted interface {
+	NotedKey(key string) (line int, ok bool)
+	NotedPhone(phone, key string) (otherKey string, line int, ok bool)
 }
 
 // NewDeduper returns a Deduper for mode (first, last or reject).
-func NewDeduper(mode string) *Deduper { return NewDeduperSized(mode, 0) }
+func NewDeduper(mode string) *Deduper {
+	return &Deduper{mode: mode, keyLine: map[string]int{}, phone: map[string]string{}}
+}
 
-// NewDeduperSized is NewDeduper with room made up front for size rows
-// (e.g. the baseline length on a re-sync), sparing the maps' regrowth.
-func NewDeduperSized(mode string, size int) *Deduper {
-	return &Deduper{mode: mode, keyLine: make(map[string]int, size), phone: make(map[string]string, size)}
+// NewDeduperNoted is NewDeduper for an input whose unprepared rows noted
+// answers for: a prepared row that shares a key, or a phone under another
+// key, with one of them is a duplicate too. Only "first" mode can skip
+// rows (see FastPathAllowed).
+func NewDeduperNoted(mode string, noted Noted) *Deduper {
+	d := NewDeduper(mode)
+	d.noted = noted
+	return d
 }
 
 // Add takes the next prepared row in source order and returns the rows
@@ -45,28 +61,28 @@ func (d *Deduper) Add(p Prepared) (keep []Prepared, drop []*record.RowError) {
 		return nil, nil
 	}
 	c := p.Contact
-	if line, ok := d.keyLine[c.Key]; ok {
+	line, ok := d.keyLine[c.Key]
+	if !ok && d.noted != nil {
+		line, ok = d.noted.NotedKey(c.Key)
+	}
+	if ok {
 		return nil, []*record.RowError{dup(p, "same key %q as line %d", mapping.DisplayKey(c.Key), line)}
 	}
-	if key, ok := d.phone[c.Phone]; ok && key != c.Key {
-		return nil, []*record.RowError{dup(p, "phone %s is already on line %d (key %q)", c.Phone, d.keyLine[key], mapping.DisplayKey(key))}
+	key, ok := d.phone[c.Phone]
+	switch {
+	case ok && key != c.Key:
+		line = d.keyLine[key]
+	case d.noted != nil:
+		key, line, ok = d.noted.NotedPhone(c.Phone, c.Key)
+	default:
+		ok = false
+	}
+	if ok {
+		return nil, []*record.RowError{dup(p, "phone %s is already on line %d (key %q)", c.Phone, line, mapping.DisplayKey(key))}
 	}
 	d.keyLine[c.Key] = p.Row.Line
 	d.phone[c.Phone] = c.Key
 	return []Prepared{p}, nil
-}
-
-// Note registers a row that was not prepared (the sync engine's fast path
-// found it unchanged) with its key and phone, so that later rows sharing
-// them are found duplicates. Only "first" mode can take notes: the others
-// need every row prepared (see FastPathAllowed).
-func (d *Deduper) Note(key, phone string, line int) {
-	if _, ok := d.keyLine[key]; !ok {
-		d.keyLine[key] = line
-	}
-	if _, ok := d.phone[phone]; !ok && phone != "" {
-		d.phone[phone] = key
-	}
 }
 
 // FastPathAllowed reports whether rows may skip preparation in this mode:

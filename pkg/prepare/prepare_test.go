@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/alexsync/alexsync/pkg/config"
@@ -180,6 +181,52 @@ func TestDeduper(t *testing.T) {
 			slices.Sort(dropped)
 			if !slices.Equal(kept, tc.wantKept) || !slices.Equal(dropped, tc.wantDrop) {
 				t.Fatalf("kept %v dropped %v; want kept %v dropped %v", kept, dropped, tc.wantKept, tc.wantDrop)
+			}
+		})
+	}
+}
+
+// fakeNoted is the fast path's memory: rows kept without preparation.
+type fakeNoted map[string]struct {
+	phone string
+	line  int
+}
+
+func (f fakeNoted) NotedKey(key string) (int, bool) {
+	r, ok := f[key]
+	return r.line, ok
+}
+
+func (f fakeNoted) NotedPhone(phone, key string) (string, int, bool) {
+	for k, r := range f {
+		if r.phone == phone && k != key {
+			return k, r.line, true
+		}
+	}
+	return "", 0, false
+}
+
+func TestDeduperNoted(t *testing.T) {
+	noted := fakeNoted{"x": {"+9", 2}, "y": {"+8", 3}}
+	tests := []struct {
+		name    string
+		row     Prepared
+		wantErr string
+	}{
+		{"new key, new phone", Prepared{Row: record.Row{Line: 10}, Contact: record.Contact{Key: "a", Phone: "+1"}}, ""},
+		{"key of an unprepared row", Prepared{Row: record.Row{Line: 11}, Contact: record.Contact{Key: "x", Phone: "+7"}}, `same key "x" as line 2`},
+		{"phone of an unprepared row", Prepared{Row: record.Row{Line: 12}, Contact: record.Contact{Key: "b", Phone: "+8"}}, `phone +8 is already on line 3 (key "y")`},
+		{"phone of a prepared row", Prepared{Row: record.Row{Line: 13}, Contact: record.Contact{Key: "c", Phone: "+1"}}, `phone +1 is already on line 10 (key "a")`},
+	}
+	d := NewDeduperNoted(DuplicatesFirst, noted)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			keep, drop := d.Add(tc.row)
+			switch {
+			case tc.wantErr == "" && (len(keep) != 1 || len(drop) != 0):
+				t.Fatalf("kept %d, dropped %v; want it kept", len(keep), drop)
+			case tc.wantErr != "" && (len(drop) != 1 || !strings.Contains(drop[0].Error(), tc.wantErr)):
+				t.Fatalf("dropped %v; want %q", drop, tc.wantErr)
 			}
 		})
 	}

@@ -66,4 +66,3 @@ func PostgresURL(t *testing.T, scheme string) string {
 	}
 	return u.String()
 }
-

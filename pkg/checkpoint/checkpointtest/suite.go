@@ -74,6 +74,8 @@ func Run(t *testing.T, open Opener) {
 		{"KeysOrderByteWise", testKeyByteOrder},
 		{"LongNamesAndKeys", testLongNames},
 		{"BaselineStreamsDiffFieldsInKeyOrder", testBaseline},
+		{"BaselineSnapshotEqualsRecordsAfterAnyWrite", testBaselineSnapshot},
+		{"ContactsOfManyKeys", testContacts},
 		{"ByStateStreamsWhileStatesChange", testByState},
 		{"CountByState", testCountByState},
 		{"InvalidArgumentsRefused", testInvalid},
