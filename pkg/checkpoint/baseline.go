@@ -143,7 +143,6 @@ type merger struct {
 	next    int    // first key of changed not handled yet
 	last    string // last key handed to fn (or skipped as deleted)
 	emitted bool   // last is set
-	stopped bool
 }
 
 func newMerger(db *gorm.DB, pipeline string, seq int64, fn func(BaselineRecord) bool) (*merger, error) {
@@ -182,11 +181,7 @@ func scanBaselineWhere(db *gorm.DB, query string, args []any, fn func(BaselineRe
 // emit hands r to fn.
 func (m *merger) emit(r BaselineRecord) bool {
 	m.last, m.emitted = r.Key, true
-	if !m.fn(r) {
-		m.stopped = true
-		return false
-	}
-	return true
+	return m.fn(r)
 }
 
 // changedUpTo hands out the changed keys before key (all when all).
@@ -215,6 +210,7 @@ func (m *merger) snapshot(db *gorm.DB, pipeline string, h snapshotHeader) (intac
 	}
 	defer rows.Close()
 	want := 0
+	var buf []BaselineRecord
 	for rows.Next() {
 		var n int
 		var data []byte
@@ -225,30 +221,30 @@ func (m *merger) snapshot(db *gorm.DB, pipeline string, h snapshotHeader) (intac
 			return false, nil
 		}
 		want++
-		ordered := true
-		err := decodeChunk(data, uint64(h.ID), n, func(r BaselineRecord) bool {
+		recs, err := decodeChunk(data, uint64(h.ID), n, buf)
+		if err != nil {
+			return false, nil
+		}
+		buf = recs
+		for _, r := range recs {
 			if m.emitted && r.Key <= m.last {
-				ordered = false
-				return false
+				return false, nil // out of order
 			}
 			if !m.changedUpTo(r.Key, false) {
-				return false
+				return true, errStop
 			}
 			if m.next < len(m.changed) && m.changed[m.next] == r.Key {
 				m.next++ // replaced or deleted: the overlay has it
-				if o, ok := m.overlay[r.Key]; ok {
-					return m.emit(o)
+				o, ok := m.overlay[r.Key]
+				if !ok {
+					m.last, m.emitted = r.Key, true
+					continue
 				}
-				m.last, m.emitted = r.Key, true
-				return true
+				r = o
 			}
-			return m.emit(r)
-		})
-		switch {
-		case m.stopped:
-			return true, errStop
-		case err != nil || !ordered:
-			return false, nil
+			if !m.emit(r) {
+				return true, errStop
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

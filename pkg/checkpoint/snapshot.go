@@ -36,44 +36,35 @@ func encodeChunk(dst []byte, id uint64, n int, recs []BaselineRecord) []byte {
 	return binary.LittleEndian.AppendUint32(dst, crc32.ChecksumIEEE(dst))
 }
 
-// decodeChunk calls fn for each record of the chunk data, in order, and
-// returns errBadChunk (before calling fn at all) when data is not a whole,
-// intact chunk n of snapshot id. The records' strings share one copy of
-// data.
-func decodeChunk(data []byte, id uint64, pos int, fn func(BaselineRecord) bool) error {
+// decodeChunk decodes chunk pos of snapshot id into buf (reusing its
+// room) and returns the records, or errBadChunk when data is not a whole,
+// intact chunk pos of snapshot id. The records' strings share one copy
+// of data.
+func decodeChunk(data []byte, id uint64, pos int, buf []BaselineRecord) ([]BaselineRecord, error) {
 	if len(data) < len(chunkMagic)+1+4 || string(data[:len(chunkMagic)]) != chunkMagic {
-		return errBadChunk
+		return nil, errBadChunk
 	}
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(body):]) {
-		return errBadChunk
+		return nil, errBadChunk
 	}
 	d := chunkDecoder{s: string(body[len(chunkMagic):])}
 	if d.uvarint() != id || d.uvarint() != uint64(pos) {
-		return errBadChunk
+		return nil, errBadChunk
 	}
 	n := d.uvarint()
-	if d.bad || n > uint64(len(d.s)) { // every record takes at least 7 bytes
-		return errBadChunk
+	if d.bad || n > uint64(len(d.s))/7 { // every record takes at least 7 bytes
+		return nil, errBadChunk
 	}
-	// A first pass validates, so that fn never sees part of a bad chunk.
-	check := d
+	out := buf[:0]
 	for range n {
-		for range 7 {
-			check.str()
-		}
+		out = append(out, BaselineRecord{Key: d.str(), RowHash: d.str(), ContactHash: d.str(), RemoteID: d.str(),
+			Origin: Origin(d.str()), State: State(d.str()), Phone: d.str()})
 	}
-	if check.bad || check.s != "" {
-		return errBadChunk
+	if d.bad || d.s != "" {
+		return nil, errBadChunk
 	}
-	for range n {
-		r := BaselineRecord{Key: d.str(), RowHash: d.str(), ContactHash: d.str(), RemoteID: d.str(),
-			Origin: Origin(d.str()), State: State(d.str()), Phone: d.str()}
-		if !fn(r) {
-			return nil
-		}
-	}
-	return nil
+	return out, nil
 }
 
 // chunkDecoder reads uvarints and strings off s; any overrun sets bad.

@@ -10,8 +10,7 @@ func FuzzDecodeChunk(f *testing.F) {
 	f.Add(encodeChunk(nil, 42, 0, nil))
 	f.Add([]byte("ASB1*\x00\x01\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var got []BaselineRecord
-		err := decodeChunk(data, 42, 0, func(r BaselineRecord) bool { got = append(got, r); return true })
+		got, err := decodeChunk(data, 42, 0, nil)
 		if err != nil {
 			if len(got) != 0 {
 				t.Fatalf("a bad chunk handed out %d records", len(got))
@@ -37,9 +36,12 @@ func FuzzChunkRoundTrip(f *testing.F) {
 			recs[i] = BaselineRecord{Key: key + string(rune('a'+i%26)), RowHash: row, ContactHash: contact, RemoteID: id,
 				Origin: Origin(origin), State: State(state), Phone: phone}
 		}
-		var got []BaselineRecord
-		if err := decodeChunk(encodeChunk(nil, 9, 3, recs), 9, 3, func(r BaselineRecord) bool { got = append(got, r); return true }); err != nil {
+		got, err := decodeChunk(encodeChunk(nil, 9, 3, recs), 9, 3, nil)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if _, err := decodeChunk(encodeChunk(nil, 9, 3, recs), 9, 4, nil); err == nil {
+			t.Fatal("a chunk decoded at another position")
 		}
 		if !slices.Equal(got, recs) {
 			t.Fatalf("round trip changed the records")

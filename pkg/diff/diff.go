@@ -46,24 +46,27 @@ type Known struct {
 // of entry numbers by key, by raw row hash and (built on first use) by
 // phone. The garbage collector never scans any of it.
 type Differ struct {
-	arena    []byte
-	entries  []entry
-	byKey    index
-	byRow    index // synced entries with a row hash
-	byPhone  index // built by NotedPhone
-	phoned   bool
-	fastPath bool
-	seed     maphash.Seed
+	arena     []byte
+	entries   []entry
+	byKey     index
+	byRow     index // synced entries with a row hash
+	byPhone   index // built by NotedPhone
+	phoned    bool
+	fastPath  bool
+	seed      maphash.Seed
+	origins   []string // the distinct origins (a handful), by entry.origin
+	originIdx map[string]uint32
 }
 
 // span is a string in the arena.
 type span struct{ off, n uint32 }
 
 type entry struct {
-	key, remote, phone, origin span
-	rowHash, contactHash       record.Hash
-	line                       int32 // source line of the row the fast path took for it
-	flags                      uint8
+	key, remote, phone   span
+	rowHash, contactHash record.Hash
+	origin               uint32 // index in Differ.origins
+	line                 int32  // source line of the row the fast path took for it
+	flags                uint8
 }
 
 const (
@@ -87,7 +90,7 @@ func NewSized(baseline iter.Seq2[Known, error], fastPath bool, size int) (*Diffe
 		if err != nil {
 			return nil, err
 		}
-		e := entry{key: d.put(k.Key), remote: d.put(k.RemoteID), phone: d.put(k.Phone), origin: d.put(k.Origin),
+		e := entry{key: d.put(k.Key), remote: d.put(k.RemoteID), phone: d.put(k.Phone), origin: d.origin(k.Origin),
 			rowHash: k.RowHash, contactHash: k.ContactHash}
 		if k.Synced {
 			e.flags |= flagSynced
@@ -113,6 +116,33 @@ func (d *Differ) put(s string) span {
 	sp := span{off: uint32(len(d.arena)), n: uint32(len(s))}
 	d.arena = append(d.arena, s...)
 	return sp
+}
+
+// origin returns the index of o in d.origins, adding it if new. There
+// are a handful; a checkpoint edited by hand could have many, so past a
+// few a map finds them.
+func (d *Differ) origin(o string) uint32 {
+	if d.originIdx == nil {
+		for i, have := range d.origins {
+			if have == o {
+				return uint32(i)
+			}
+		}
+		if len(d.origins) == 8 {
+			d.originIdx = make(map[string]uint32)
+			for i, have := range d.origins {
+				d.originIdx[have] = uint32(i)
+			}
+		}
+	} else if i, ok := d.originIdx[o]; ok {
+		return i
+	}
+	o = string([]byte(o)) // a copy: o may share a large buffer
+	d.origins = append(d.origins, o)
+	if d.originIdx != nil {
+		d.originIdx[o] = uint32(len(d.origins) - 1)
+	}
+	return uint32(len(d.origins) - 1)
 }
 
 func (d *Differ) bytes(s span) []byte { return d.arena[s.off : s.off+s.n] }
@@ -191,7 +221,7 @@ func (d *Differ) NotedPhone(phone, key string) (otherKey string, line int, ok bo
 func (d *Differ) known(i int32) Known {
 	e := &d.entries[i]
 	return Known{Key: d.str(e.key), RowHash: e.rowHash, ContactHash: e.contactHash, RemoteID: d.str(e.remote),
-		Synced: e.flags&flagSynced != 0, Deletable: e.flags&flagDeletable != 0, Origin: d.str(e.origin), Phone: d.str(e.phone)}
+		Synced: e.flags&flagSynced != 0, Deletable: e.flags&flagDeletable != 0, Origin: d.origins[e.origin], Phone: d.str(e.phone)}
 }
 
 // Change is the classification of one prepared contact.

@@ -148,7 +148,8 @@ func TestManyKeys(t *testing.T) {
 	ks := make([]Known, n)
 	for i := range ks {
 		key := fmt.Sprint(i)
-		ks[i] = Known{Key: key, RowHash: record.RowHash([]string{key}), RemoteID: "r" + key, Synced: true, Deletable: true, Phone: "+1" + key}
+		ks[i] = Known{Key: key, RowHash: record.RowHash([]string{key}), RemoteID: "r" + key, Synced: true, Deletable: true, Phone: "+1" + key,
+			Origin: fmt.Sprint("o", i%20)} // more origins than the short list holds
 	}
 	d, err := NewSized(baseline(ks...), true, 10)
 	if err != nil {
