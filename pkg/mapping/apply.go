@@ -28,12 +28,11 @@ const keySeparator = "\x1f"
 func (m *Mapper) Apply(row record.Row) (Mapped, *record.RowError) {
 	var out Mapped
 	c := &out.Contact
-	for name, f := range m.fields {
-		switch name {
-		case "tags":
-			c.Tags = f.tags(row)
-		default:
-			*stringField(c, name) = f.eval(row)
+	for _, cf := range m.order {
+		if cf.tags {
+			c.Tags = cf.f.tags(row)
+		} else {
+			*cf.target(c) = cf.f.eval(row)
 		}
 	}
 	for _, md := range m.metadata {
@@ -47,7 +46,12 @@ func (m *Mapper) Apply(row record.Row) (Mapped, *record.RowError) {
 	if m.region >= 0 {
 		out.Region = cell(row, m.region)
 	}
-	if len(m.key) > 0 {
+	if len(m.key) == 1 {
+		out.Key = cell(row, m.key[0])
+		if out.Key == "" {
+			return out, m.missingKey(row)
+		}
+	} else if len(m.key) > 0 {
 		parts := make([]string, len(m.key))
 		empty := true
 		for i, k := range m.key {
@@ -55,13 +59,18 @@ func (m *Mapper) Apply(row record.Row) (Mapped, *record.RowError) {
 			empty = empty && parts[i] == ""
 		}
 		if empty {
-			return out, &record.RowError{Line: row.Line, Column: m.keyNames[0], Code: "missing_key",
-				Err: errors.New("the key column is empty, so this row cannot be tracked across runs"), Values: row.Values}
+			return out, m.missingKey(row)
 		}
 		out.Key = strings.Join(parts, keySeparator)
 	}
 	c.Key = out.Key
 	return out, nil
+}
+
+// missingKey rejects a row whose key columns are all empty.
+func (m *Mapper) missingKey(row record.Row) *record.RowError {
+	return &record.RowError{Line: row.Line, Column: m.keyNames[0], Code: "missing_key",
+		Err: errors.New("the key column is empty, so this row cannot be tracked across runs"), Values: row.Values}
 }
 
 // PhoneColumns returns the source columns the phone is read from.
@@ -74,20 +83,23 @@ func (m *Mapper) KeyColumns() []string { return m.keyNames }
 // by " | ".
 func DisplayKey(key string) string { return strings.ReplaceAll(key, keySeparator, " | ") }
 
-func stringField(c *record.Contact, name string) *string {
+func stringField(c *record.Contact, name string) *string { return fieldOf(name)(c) }
+
+// fieldOf returns the accessor of the contact's string field name.
+func fieldOf(name string) func(*record.Contact) *string {
 	switch name {
 	case "first_name":
-		return &c.FirstName
+		return func(c *record.Contact) *string { return &c.FirstName }
 	case "last_name":
-		return &c.LastName
+		return func(c *record.Contact) *string { return &c.LastName }
 	case "phone":
-		return &c.Phone
+		return func(c *record.Contact) *string { return &c.Phone }
 	case "email":
-		return &c.Email
+		return func(c *record.Contact) *string { return &c.Email }
 	case "company":
-		return &c.Company
+		return func(c *record.Contact) *string { return &c.Company }
 	default: // "title": Compile only admits config.ContactFields
-		return &c.Title
+		return func(c *record.Contact) *string { return &c.Title }
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 // and safe for concurrent use.
 type Mapper struct {
 	fields       map[string]*field // contact field name -> how to compute it
+	order        []contactField    // the same, as a list: Apply's loop
 	metadata     []namedField      // in the order written
 	key          []int             // key column indices; empty: key by phone
 	keyNames     []string
@@ -29,6 +30,14 @@ type Mapper struct {
 type namedField struct {
 	name string
 	f    *field
+}
+
+// contactField is a field with the contact field it sets: a string
+// field, or tags.
+type contactField struct {
+	f      *field
+	tags   bool
+	target func(*record.Contact) *string
 }
 
 // field is a FieldSpec with columns resolved to indices.
@@ -88,6 +97,11 @@ func Compile(m *config.Mapping, header []string) (*Mapper, []string, error) {
 		}
 		if f := c.field(name, spec); f != nil {
 			mp.fields[name] = f
+			cf := contactField{f: f, tags: name == "tags"}
+			if !cf.tags {
+				cf.target = fieldOf(name)
+			}
+			mp.order = append(mp.order, cf)
 		}
 	}
 	for _, name := range m.Fields.MetadataOrder {

@@ -1,44 +1,64 @@
 package phone
 
-import (
-	"fmt"
-	"strings"
-)
+import "strconv"
 
 // repairMessage describes, in one sentence, every repair that turned raw
-// into e164. region is the region the cell was read for.
+// into e164. region is the region the cell was read for. It is built in
+// one buffer (a %q is strconv.AppendQuote), as it is written for every
+// repaired row.
 func repairMessage(raw string, c *cleaned, e164, region string) string {
-	var b strings.Builder
+	var buf [256]byte
+	b := buf[:0]
 	for i, r := range c.repairs[:c.nrep] {
 		if i > 0 {
-			b.WriteString("; ")
+			b = append(b, "; "...)
 		}
-		b.WriteString(repairPhrase(r, raw, c, e164, region))
+		b = appendRepairPhrase(b, r, raw, c, region)
 	}
-	fmt.Fprintf(&b, ", giving %s", e164)
-	return b.String()
+	b = append(b, ", giving "...)
+	b = append(b, e164...)
+	return string(b)
 }
 
-// repairPhrase describes one repair.
-func repairPhrase(r Reason, raw string, c *cleaned, e164, region string) string {
+// appendRepairPhrase appends the description of one repair to b.
+func appendRepairPhrase(b []byte, r Reason, raw string, c *cleaned, region string) []byte {
 	switch r {
 	case RepairedScientificNotation:
-		return fmt.Sprintf("scientific notation %q expanded to %s", c.sci, c.digits[:min(c.n, maxDigits)])
+		b = append(b, "scientific notation "...)
+		b = strconv.AppendQuote(b, c.sci)
+		b = append(b, " expanded to "...)
+		return append(b, c.digits[:min(c.n, maxDigits)]...)
 	case RepairedTrailingZeroDecimal:
-		return fmt.Sprintf("spreadsheet decimal suffix removed from %q", raw)
+		b = append(b, "spreadsheet decimal suffix removed from "...)
+		return strconv.AppendQuote(b, raw)
 	case RepairedTelURI:
-		return fmt.Sprintf("tel: URI %q reduced to its number", raw)
+		b = append(b, "tel: URI "...)
+		b = strconv.AppendQuote(b, raw)
+		return append(b, " reduced to its number"...)
 	case RepairedExtension:
-		return fmt.Sprintf("extension %s split off %q", c.ext, raw)
+		b = append(b, "extension "...)
+		b = append(b, c.ext...)
+		b = append(b, " split off "...)
+		return strconv.AppendQuote(b, raw)
 	case RepairedVanity:
-		return fmt.Sprintf("letters in %q converted to keypad digits", raw)
+		b = append(b, "letters in "...)
+		b = strconv.AppendQuote(b, raw)
+		return append(b, " converted to keypad digits"...)
 	case RepairedInternationalPrefix:
-		return fmt.Sprintf("international dialing prefix in %q replaced by \"+\"", raw)
+		b = append(b, "international dialing prefix in "...)
+		b = strconv.AppendQuote(b, raw)
+		return append(b, ` replaced by "+"`...)
 	case RepairedMissingPlus:
+		b = append(b, `missing "+" restored`...)
 		if region == "" {
-			return fmt.Sprintf("missing \"+\" restored on %q", raw)
+			b = append(b, " on "...)
+			return strconv.AppendQuote(b, raw)
 		}
-		return fmt.Sprintf("missing \"+\" restored: %q is not a valid number in %s but is valid as an international one", raw, region)
+		b = append(b, ": "...)
+		b = strconv.AppendQuote(b, raw)
+		b = append(b, " is not a valid number in "...)
+		b = append(b, region...)
+		return append(b, " but is valid as an international one"...)
 	}
-	return string(r)
+	return append(b, r...)
 }

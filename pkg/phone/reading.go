@@ -13,30 +13,32 @@ const maxE164Digits = 15
 
 // reading is one libphonenumber parse of a digit string and its verdict.
 type reading struct {
-	num      phonenumbers.PhoneNumber
+	num      number
 	err      error
 	typ      phonenumbers.PhoneNumberType
 	valid    bool
 	possible phonenumbers.ValidationResult
+	region   string // the number's region when valid (GetRegionCodeForNumber)
 }
 
 // read parses s for region. The length check comes first because it is
 // cheap and no valid number is hopeless by length, while matching
 // the patterns of an invalid number is costly (a +1 number is tried
 // against every NANP region). A number is valid exactly when its type is
-// known (that is how IsValidNumber decides), so GetNumberType answers both
-// questions with one pass over the patterns.
+// known (that is how IsValidNumber decides), so one pass over the
+// patterns answers validity, type and region (see regionAndType).
 func (rd *reading) read(s, region string) {
-	rd.err = phonenumbers.ParseAndKeepRawInputToNumber(s, region, &rd.num)
+	rd.err = parse(s, region, &rd.num)
 	if rd.err != nil {
 		return
 	}
-	rd.possible = phonenumbers.IsPossibleNumberWithReason(&rd.num)
+	nsn := rd.num.nsn()
+	rd.possible = rd.num.possible(nsn)
 	if hopeless(rd.possible) {
 		rd.typ = phonenumbers.UNKNOWN
 		return
 	}
-	rd.typ = phonenumbers.GetNumberType(&rd.num)
+	rd.region, rd.typ = rd.num.regionAndType(nsn)
 	rd.valid = rd.typ != phonenumbers.UNKNOWN
 }
 
@@ -52,13 +54,13 @@ func hopeless(v phonenumbers.ValidationResult) bool {
 func (rd *reading) e164() (string, int) {
 	var b [32]byte
 	out := append(b[:0], '+')
-	out = strconv.AppendInt(out, int64(rd.num.GetCountryCode()), 10)
-	if rd.num.GetItalianLeadingZero() {
-		for z := rd.num.GetNumberOfLeadingZeros(); z > 0 && len(out) < 24; z-- {
+	out = strconv.AppendInt(out, int64(rd.num.cc), 10)
+	if rd.num.italian {
+		for z := rd.num.zeros; z > 0 && len(out) < 24; z-- {
 			out = append(out, '0')
 		}
 	}
-	out = strconv.AppendUint(out, rd.num.GetNationalNumber(), 10)
+	out = strconv.AppendUint(out, rd.num.nn, 10)
 	return string(out), len(out) - 1
 }
 
@@ -73,21 +75,21 @@ func (n *Normalizer) accepted(raw string, c *cleaned, rd *reading, region string
 		return Result{Reason: InvalidForRegion, Repairs: c.repairList(),
 			Message: fmt.Sprintf("%q matches no numbering range and does not read back as the same number", raw)}
 	}
-	switch rd.num.GetCountryCodeSource() {
+	switch rd.num.source {
 	case phonenumbers.PhoneNumber_FROM_NUMBER_WITH_IDD:
 		c.repair(RepairedInternationalPrefix)
 	case phonenumbers.PhoneNumber_FROM_NUMBER_WITHOUT_PLUS_SIGN:
 		// In the NANP "1" is both the country code and the trunk prefix,
 		// so "1 201 555 0123" is the usual national form, not damage.
-		cc := strconv.Itoa(int(rd.num.GetCountryCode()))
+		cc := strconv.Itoa(int(rd.num.cc))
 		if phonenumbers.GetNddPrefixForRegion(region, true) != cc {
 			c.repair(RepairedMissingPlus)
 		}
 	}
 	res := Result{E164: e164, Reason: OK, Extension: c.ext, Type: typeName(rd.typ)}
 	if rd.valid {
-		res.Region = phonenumbers.GetRegionCodeForNumber(&rd.num)
-	} else if r := phonenumbers.GetRegionCodeForCountryCode(int(rd.num.GetCountryCode())); r != "ZZ" {
+		res.Region = rd.region
+	} else if r := phonenumbers.GetRegionCodeForCountryCode(int(rd.num.cc)); r != "ZZ" {
 		res.Region = r
 	}
 	if c.nrep > 0 {
@@ -123,11 +125,11 @@ func (rd *reading) rejection(raw string, plus bool, asked, region string, known 
 	if rd.err != nil {
 		return parseRejection(rd.err, raw, plus, asked, known)
 	}
-	cc := rd.num.GetCountryCode()
+	cc := rd.num.cc
 	if r := phonenumbers.GetRegionCodeForCountryCode(int(cc)); r != "ZZ" && r != "001" {
 		where = r
 	}
-	nsn := len(strconv.FormatUint(rd.num.GetNationalNumber(), 10))
+	nsn := len(strconv.FormatUint(rd.num.nn, 10))
 	switch rd.possible {
 	case phonenumbers.TOO_SHORT:
 		return TooShort, fmt.Sprintf("%q is too short for a number in %s (%d digits after the country code)", raw, where, nsn)

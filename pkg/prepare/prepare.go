@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/alexsync/alexsync/pkg/mapping"
 	"github.com/alexsync/alexsync/pkg/phone"
@@ -43,7 +44,35 @@ func New(m *mapping.Mapper, n *phone.Normalizer) *Preparer {
 }
 
 // emailRE is the check the API applies: something@domain.tld, no spaces.
+// validEmail is the same check without the regexp engine (a third of the
+// cost of a row once phones were fast); TestValidEmailIsEmailRE holds the
+// two to the same answers.
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// validEmail reports whether emailRE matches s: one "@" with something
+// before it, a "." after it with something on both sides, and no other
+// "@" and no white space (\s is ASCII: tab, newline, form feed, carriage
+// return, space). Every byte these rules name is ASCII, which UTF-8 never
+// uses inside a multi-byte character, so bytes can stand for runes.
+func validEmail(s string) bool {
+	at := -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '@':
+			if at >= 0 {
+				return false
+			}
+			at = i
+		case '\t', '\n', '\f', '\r', ' ':
+			return false
+		}
+	}
+	if at < 1 {
+		return false
+	}
+	domain := s[at+1:]
+	return len(domain) >= 3 && strings.IndexByte(domain[1:len(domain)-1], '.') >= 0
+}
 
 // Prepare maps and validates one row.
 func (p *Preparer) Prepare(row record.Row) (Prepared, *record.RowError) {
@@ -62,7 +91,7 @@ func (p *Preparer) Prepare(row record.Row) (Prepared, *record.RowError) {
 	if c.FirstName == "" {
 		return reject("", CodeMissingFirstName, errors.New("first_name is empty after mapping; the API requires it"))
 	}
-	if c.Email != "" && !emailRE.MatchString(c.Email) {
+	if c.Email != "" && !validEmail(c.Email) {
 		return reject("", CodeInvalidEmail, fmt.Errorf("email %q is not an address the API accepts", c.Email))
 	}
 	c.Phone = res.E164
