@@ -38,6 +38,9 @@ type Store interface {
 type Reader interface {
 	// Get returns the record (pipeline, key) and whether it exists.
 	Get(ctx context.Context, pipeline, key string) (Record, bool, error)
+	// Lookup returns the records of pipeline whose key is among keys (by
+	// key), a page of keys per query; keys without a record are absent.
+	Lookup(ctx context.Context, pipeline string, keys []string) (map[string]Record, error)
 	// Contacts returns the confirmed contact JSON of those of keys whose
 	// record has one (by key), a page of keys per query.
 	Contacts(ctx context.Context, pipeline string, keys []string) (map[string]string, error)

@@ -42,31 +42,30 @@ func (r *runner) runPull(ctx context.Context) (Outcome, error) {
 	if c, err := time.Parse(time.RFC3339Nano, cursorText); err == nil {
 		from = c.Add(-r.p.Calls.Settle)
 	}
-	known, err := loadKnownCalls(ctx, r.store, r.p.Name)
-	if err != nil {
-		return OutcomeFatal, err
-	}
 	join, err := r.joiner(ctx)
 	if err != nil {
 		return OutcomeFatal, err
 	}
-	w, err := openSink(ctx, r.p)
+	// The output outlives a cancelled run: the pull stops listing, and
+	// what it wrote is still committed and recorded.
+	w, err := openSink(context.WithoutCancel(ctx), r.p)
 	if err != nil {
 		return OutcomeFatal, err
 	}
 	q := pull.Query{From: from, SinceHours: int(math.Ceil(now.Sub(from).Hours())) + 1, Filters: r.p.Calls.Filters}
-	res, err := pull.Run(ctx, callsAPI{r.client}, q, known, w, pull.Options{Details: r.p.Calls.WantDetails(), Workers: r.workers(), Join: join, Logger: r.opts.Logger})
+	res, err := pull.Run(ctx, callsAPI{r.client}, q, callJournal{r.store, r.p.Name}, w,
+		pull.Options{Details: r.p.Calls.WantDetails(), Workers: r.workers(), Join: join, Logger: r.opts.Logger})
+	r.sum.Pull = &PullCounts{Result: res, From: from.Format(time.RFC3339), Output: outputName(r.p)}
 	if err != nil {
-		_ = w.Abort()
+		_ = w.Abort() // what the pull committed stays
 		return OutcomeFatal, err
 	}
 	if err := w.Close(); err != nil {
 		return OutcomeFatal, fmt.Errorf("output: %w", err)
 	}
-	if err := r.recordPull(ctx, res, cursorText); err != nil {
+	if err := r.advanceCursor(ctx, res, cursorText); err != nil {
 		return OutcomeFatal, err
 	}
-	r.sum.Pull = &PullCounts{Result: res, From: from.Format(time.RFC3339), Output: outputName(r.p)}
 	r.fillRequests(ctx)
 	r.sum.Pull.ListRequests = r.sum.Requests.ByRoute["GET /calls"]
 	return pullOutcome(ctx, r.sum, res.Stop, res.DetailFailed)
@@ -91,37 +90,49 @@ func pullOutcome(ctx context.Context, sum *RunSummary, stop error, failed int) (
 	return OutcomeOK, nil
 }
 
-// recordPull stores, after the output committed, what was written and,
-// when the pull was complete, the new cursor.
-func (r *runner) recordPull(ctx context.Context, res pull.Result, oldCursor string) error {
-	ctx = context.WithoutCancel(ctx)
-	for _, u := range res.Updates {
-		rec := checkpoint.Record{Pipeline: r.p.Name, Key: u.ID, RowHash: u.ListHash, ContactHash: u.DetailHash, State: checkpoint.StateSynced}
-		if err := r.store.Upsert(ctx, rec); err != nil {
-			return err
-		}
-	}
-	if err := r.store.Flush(ctx); err != nil {
-		return err
-	}
+// advanceCursor moves the calls cursor to the newest call of a complete
+// pull. The calls themselves were recorded chunk by chunk, each after the
+// output committed it (see pull.Run); the cursor waits for the whole
+// window, because the listing is newest first: a pull that stopped has
+// read the newest calls, not the oldest.
+func (r *runner) advanceCursor(ctx context.Context, res pull.Result, oldCursor string) error {
 	if !res.Complete || res.Newest.IsZero() {
 		return nil
 	}
 	if old, err := time.Parse(time.RFC3339Nano, oldCursor); err == nil && !res.Newest.After(old) {
 		return nil
 	}
-	return r.store.SetCursor(ctx, r.p.Name, "calls", res.Newest.UTC().Format(time.RFC3339Nano))
+	return r.store.SetCursor(context.WithoutCancel(ctx), r.p.Name, "calls", res.Newest.UTC().Format(time.RFC3339Nano))
 }
 
-func loadKnownCalls(ctx context.Context, store checkpoint.Store, pipeline string) (map[string]pull.Known, error) {
-	known := map[string]pull.Known{}
-	for rec, err := range store.Records(ctx, pipeline) {
-		if err != nil {
-			return nil, err
-		}
-		known[rec.Key] = pull.Known{ListHash: rec.RowHash, DetailHash: rec.ContactHash}
+// callJournal is pull.Journal over the checkpoint: a call is a record of
+// the pull pipeline keyed by call id, its list hash as RowHash and its
+// detail hash as ContactHash.
+type callJournal struct {
+	store    checkpoint.Store
+	pipeline string
+}
+
+func (j callJournal) Known(ctx context.Context, ids []string) (map[string]pull.Known, error) {
+	recs, err := j.store.Lookup(ctx, j.pipeline, ids)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]pull.Known, len(recs))
+	for id, rec := range recs {
+		known[id] = pull.Known{ListHash: rec.RowHash, DetailHash: rec.ContactHash}
 	}
 	return known, nil
+}
+
+func (j callJournal) Record(ctx context.Context, updates []pull.Update) error {
+	for _, u := range updates {
+		rec := checkpoint.Record{Pipeline: j.pipeline, Key: u.ID, RowHash: u.ListHash, ContactHash: u.DetailHash, State: checkpoint.StateSynced}
+		if err := j.store.Upsert(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return j.store.Flush(ctx)
 }
 
 // joiner maps remote contact ids to the source keys and phones of the

@@ -55,6 +55,16 @@ type Known struct {
 	DetailHash string // of its late fields; "" when never fetched
 }
 
+// Journal is where a pull keeps what it wrote (the checkpoint): the pull
+// reads it for the calls it lists and writes it after each sink Commit.
+type Journal interface {
+	// Known returns what earlier runs, and earlier commits of this run,
+	// recorded for those of ids that have an entry.
+	Known(ctx context.Context, ids []string) (map[string]Known, error)
+	// Record stores updates; it returns once they are durable.
+	Record(ctx context.Context, updates []Update) error
+}
+
 // Joiner maps a SmartAlex contact id to the source key and phone alexsync
 // pushed it from.
 type Joiner func(contactID string) (key, phone string, ok bool)
@@ -65,9 +75,20 @@ type Options struct {
 	Workers int  // concurrent detail requests (default 4)
 	Join    Joiner
 	Logger  *slog.Logger
-	// Batch is how many calls are written per sink call (default 500);
-	// memory holds about one batch of calls.
+	// Batch is how many listed calls are looked up in the journal, and at
+	// most how many are written per sink call (default 500).
 	Batch int
+	// Chunk is how many written calls make the pull commit the sink and
+	// record them in the journal (default 5,000): memory holds about one
+	// chunk's updates and the sink's keys since its last commit, and a
+	// crash loses at most a chunk's work.
+	Chunk int
+	// CommitEvery also commits once this long has passed since the last
+	// commit (default 1 minute; negative: never), so that a crash of a
+	// slow, quota-paced pull loses minutes of requests, not hours. It is
+	// wall time on purpose: it bounds lost work, and is not part of the
+	// business time a test clock models.
+	CommitEvery time.Duration
 }
 
 // Update is what to record for a written call once the sink committed.
@@ -84,35 +105,49 @@ type Result struct {
 	New            int `json:"new"`
 	Changed        int `json:"changed"`
 	Unchanged      int `json:"unchanged"`
-	Written        int `json:"written"`
+	Written        int `json:"written"` // committed to the sink and recorded
 	DetailRequests int `json:"detail_requests"`
 	DetailFailed   int `json:"detail_failed"`
+	Commits        int `json:"commits"` // sink commits, each followed by a journal record
 	// Complete: every listed call was handled, so the cursor may advance
 	// to Newest. A pull stopped early leaves the cursor where it was.
 	Complete bool      `json:"complete"`
 	Newest   time.Time `json:"newest"`
-	Updates  []Update  `json:"-"`
 	Stop     error     `json:"-"` // the quota or fatal error that stopped the pull
 }
 
-// Run lists q, and writes every new or changed call to w.
-func Run(ctx context.Context, api API, q Query, known map[string]Known, w sink.Writer, opts Options) (Result, error) {
+// Run lists q and writes every new or changed call to w, committing w and
+// recording the written calls in j every Options.Chunk calls and at the
+// end, in that order: a call is recorded only once the sink durably holds
+// it, so a pull that crashes or stops between two commits resumes, next
+// run, with the calls recorded as known (not written again) and the
+// others listed again. A call the sink holds but j does not (a crash
+// between the two) is written again, which the sink's upsert by id makes
+// harmless. On an error Run returns after the last commit; the caller
+// aborts w, which discards only what was not committed.
+func Run(ctx context.Context, api API, q Query, j Journal, w sink.Writer, opts Options) (Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
 	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = 5000
+	}
+	if opts.CommitEvery == 0 {
+		opts.CommitEvery = time.Minute
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &puller{api: api, known: known, w: w, opts: opts}
-	var batch []record.Call
+	p := &puller{api: api, j: j, w: w, opts: opts, lastCommit: time.Now()}
+	listed := make([]record.Call, 0, opts.Batch)
 	for c, err := range api.ListCalls(ctx, q) {
 		if err != nil {
 			if errors.Is(err, ErrQuota) || errors.Is(err, ErrFatal) || ctx.Err() != nil {
 				p.res.Stop = err
-				return p.res, p.flush(ctx, batch)
+				return p.finish(ctx, listed)
 			}
 			return p.res, err
 		}
@@ -123,17 +158,23 @@ func Run(ctx context.Context, api API, q Query, known map[string]Known, w sink.W
 		if c.StartedAt.After(p.res.Newest) {
 			p.res.Newest = c.StartedAt
 		}
-		if !p.changed(c) {
+		if listed = append(listed, c); len(listed) < opts.Batch {
 			continue
 		}
-		if batch = append(batch, c); len(batch) == opts.Batch {
-			if err := p.flush(ctx, batch); err != nil || p.res.Stop != nil {
+		if err := p.handle(ctx, listed); err != nil {
+			return p.res, err
+		}
+		if p.res.Stop != nil {
+			return p.res, p.commit(ctx)
+		}
+		listed = listed[:0]
+		if p.due() {
+			if err := p.commit(ctx); err != nil {
 				return p.res, err
 			}
-			batch = batch[:0]
 		}
 	}
-	if err := p.flush(ctx, batch); err != nil || p.res.Stop != nil {
+	if _, err := p.finish(ctx, listed); err != nil || p.res.Stop != nil {
 		return p.res, err
 	}
 	p.res.Complete = true
@@ -141,16 +182,82 @@ func Run(ctx context.Context, api API, q Query, known map[string]Known, w sink.W
 }
 
 type puller struct {
-	api   API
-	known map[string]Known
-	w     sink.Writer
-	opts  Options
-	res   Result
+	api        API
+	j          Journal
+	w          sink.Writer
+	opts       Options
+	res        Result
+	updates    []Update // written since the last commit
+	lastCommit time.Time
+}
+
+// finish handles the calls listed last and commits.
+func (p *puller) finish(ctx context.Context, listed []record.Call) (Result, error) {
+	if err := p.handle(ctx, listed); err != nil {
+		return p.res, err
+	}
+	return p.res, p.commit(ctx)
+}
+
+// due reports whether the calls written since the last commit make a
+// chunk, or have waited long enough.
+func (p *puller) due() bool {
+	if len(p.updates) >= p.opts.Chunk {
+		return true
+	}
+	return len(p.updates) > 0 && p.opts.CommitEvery > 0 && time.Since(p.lastCommit) >= p.opts.CommitEvery
+}
+
+// commit makes the sink durable, then records what it now holds. The
+// journal is written even when ctx is done: the sink already holds the
+// calls, and recording them saves the next run from writing them again.
+func (p *puller) commit(ctx context.Context) error {
+	if len(p.updates) == 0 {
+		return nil
+	}
+	if err := p.w.Commit(); err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	p.opts.Logger.Debug("output committed", "calls", len(p.updates))
+	if err := p.j.Record(context.WithoutCancel(ctx), p.updates); err != nil {
+		return err
+	}
+	p.res.Written += len(p.updates)
+	p.res.Commits++
+	p.opts.Logger.Debug("calls recorded", "calls", len(p.updates), "written", p.res.Written)
+	clear(p.updates)
+	p.updates = p.updates[:0]
+	p.lastCommit = time.Now()
+	return nil
+}
+
+// handle looks the listed calls up in the journal and writes those that
+// are new or changed.
+func (p *puller) handle(ctx context.Context, listed []record.Call) error {
+	if len(listed) == 0 {
+		return nil
+	}
+	ids := make([]string, len(listed))
+	for i, c := range listed {
+		ids[i] = c.ID
+	}
+	// A stopped pull still writes what it listed: the lookup is local.
+	known, err := p.j.Known(context.WithoutCancel(ctx), ids)
+	if err != nil {
+		return err
+	}
+	var batch []record.Call
+	for _, c := range listed {
+		if p.changed(c, known) {
+			batch = append(batch, c)
+		}
+	}
+	return p.write(ctx, batch)
 }
 
 // changed counts a listed call as new, changed or unchanged.
-func (p *puller) changed(c record.Call) bool {
-	k, ok := p.known[c.ID]
+func (p *puller) changed(c record.Call, known map[string]Known) bool {
+	k, ok := known[c.ID]
 	switch {
 	case !ok:
 		p.res.New++
@@ -163,8 +270,8 @@ func (p *puller) changed(c record.Call) bool {
 	return true
 }
 
-// flush fetches the batch's details, joins and writes it.
-func (p *puller) flush(ctx context.Context, batch []record.Call) error {
+// write fetches the batch's details, joins it and writes it to the sink.
+func (p *puller) write(ctx context.Context, batch []record.Call) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -174,7 +281,8 @@ func (p *puller) flush(ctx context.Context, batch []record.Call) error {
 	if p.opts.Details {
 		p.fetch(ctx, calls, details)
 	}
-	var rows, lines []sink.Row
+	rows := make([]sink.Row, 0, len(calls))
+	var lines []sink.Row
 	for i := range calls {
 		c := &calls[i]
 		if p.opts.Join != nil && c.ContactID != "" {
@@ -192,7 +300,7 @@ func (p *puller) flush(ctx context.Context, batch []record.Call) error {
 		} else if p.opts.Details {
 			u.ListHash = "" // details failed: fetch again next run
 		}
-		p.res.Updates = append(p.res.Updates, u)
+		p.updates = append(p.updates, u)
 	}
 	if err := p.w.Replace(sink.Calls, rows); err != nil {
 		return fmt.Errorf("output: %w", err)
@@ -204,7 +312,6 @@ func (p *puller) flush(ctx context.Context, batch []record.Call) error {
 			return fmt.Errorf("output: %w", err)
 		}
 	}
-	p.res.Written += len(calls)
 	return nil
 }
 

@@ -17,16 +17,22 @@ var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 // fakeAPI lists its calls newest first and counts requests.
 type fakeAPI struct {
-	mu      sync.Mutex
-	calls   []record.Call // newest first
-	details map[string]record.Call
-	gets    int
-	failGet map[string]error
+	mu        sync.Mutex
+	calls     []record.Call // newest first
+	details   map[string]record.Call
+	gets      int
+	failGet   map[string]error
+	failAfter int   // with failList: the listing fails after this many calls
+	failList  error // nil: the listing ends normally
 }
 
 func (a *fakeAPI) ListCalls(_ context.Context, q Query) iter.Seq2[record.Call, error] {
 	return func(yield func(record.Call, error) bool) {
-		for _, c := range a.calls {
+		for i, c := range a.calls {
+			if a.failList != nil && i == a.failAfter {
+				yield(record.Call{}, a.failList)
+				return
+			}
 			if !yield(c, nil) {
 				return
 			}
@@ -44,30 +50,95 @@ func (a *fakeAPI) GetCall(_ context.Context, id string) (record.Call, error) {
 	return a.details[id], nil
 }
 
-// memWriter keeps the latest row per key of each table.
+// memWriter keeps the latest rows per key of each table: the committed
+// ones, and the batches replaced since the last Commit.
 type memWriter struct {
-	rows map[string]map[string][]sink.Row
+	rows    map[string]map[string][]sink.Row // committed
+	pending []memBatch
+	writes  map[string]int // committed writes of each call
+	commits int
+	failAt  int // the Commit that fails (1-based), 0: none
 }
 
-func newMemWriter() *memWriter { return &memWriter{rows: map[string]map[string][]sink.Row{}} }
+type memBatch struct {
+	table string
+	rows  []sink.Row
+}
+
+func newMemWriter() *memWriter {
+	return &memWriter{rows: map[string]map[string][]sink.Row{}, writes: map[string]int{}}
+}
 
 func (w *memWriter) Replace(t sink.Table, rows []sink.Row) error {
-	if w.rows[t.Name] == nil {
-		w.rows[t.Name] = map[string][]sink.Row{}
+	w.pending = append(w.pending, memBatch{t.Name, rows})
+	return nil
+}
+
+func (w *memWriter) Commit() error {
+	if w.commits++; w.commits == w.failAt {
+		w.pending = nil
+		return errors.New("disk full")
 	}
-	seen := map[string]bool{}
-	for _, r := range rows {
-		k := r[0].(string)
-		if !seen[k] {
-			w.rows[t.Name][k] = nil
-			seen[k] = true
+	for _, b := range w.pending {
+		if w.rows[b.table] == nil {
+			w.rows[b.table] = map[string][]sink.Row{}
 		}
-		w.rows[t.Name][k] = append(w.rows[t.Name][k], r)
+		seen := map[string]bool{}
+		for _, r := range b.rows {
+			k := r[0].(string)
+			if !seen[k] {
+				w.rows[b.table][k] = nil
+				seen[k] = true
+				if b.table == "calls" {
+					w.writes[k]++
+				}
+			}
+			w.rows[b.table][k] = append(w.rows[b.table][k], r)
+		}
+	}
+	w.pending = nil
+	return nil
+}
+
+func (w *memWriter) Close() error { return w.Commit() }
+func (w *memWriter) Abort() error { w.pending = nil; return nil }
+
+// memJournal is a Journal in memory; it checks that every call it
+// records is committed in w.
+type memJournal struct {
+	t       *testing.T
+	w       *memWriter
+	known   map[string]Known
+	records int
+	failAt  int // the Record that fails (1-based), 0: none
+}
+
+func newMemJournal(t *testing.T, w *memWriter) *memJournal {
+	return &memJournal{t: t, w: w, known: map[string]Known{}}
+}
+
+func (j *memJournal) Known(_ context.Context, ids []string) (map[string]Known, error) {
+	out := map[string]Known{}
+	for _, id := range ids {
+		if k, ok := j.known[id]; ok {
+			out[id] = k
+		}
+	}
+	return out, nil
+}
+
+func (j *memJournal) Record(_ context.Context, updates []Update) error {
+	if j.records++; j.records == j.failAt {
+		return errors.New("checkpoint gone")
+	}
+	for _, u := range updates {
+		if j.w != nil && j.w.rows["calls"][u.ID] == nil {
+			j.t.Errorf("call %s recorded before the sink committed it", u.ID)
+		}
+		j.known[u.ID] = Known{ListHash: u.ListHash, DetailHash: u.DetailHash}
 	}
 	return nil
 }
-func (w *memWriter) Close() error { return nil }
-func (w *memWriter) Abort() error { return nil }
 
 func call(i int, started time.Time) record.Call {
 	return record.Call{ID: fmt.Sprint("call_", i), ContactID: fmt.Sprint("contact_", i%3), Status: "completed", StartedAt: started, DurationSeconds: 60}
@@ -87,8 +158,9 @@ func TestRunWritesNewAndChangedOnly(t *testing.T) {
 		api.details[c.ID] = withDetails(c)
 	}
 	w := newMemWriter()
+	j := newMemJournal(t, w)
 	join := func(id string) (string, string, bool) { return "key-" + id, "+14155550100", id == "contact_1" }
-	res, err := Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, map[string]Known{}, w, Options{Details: true, Join: join})
+	res, err := Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, j, w, Options{Details: true, Join: join})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,14 +173,10 @@ func TestRunWritesNewAndChangedOnly(t *testing.T) {
 	if n := len(w.rows["call_transcript_lines"]["call_3"]); n != 2 {
 		t.Fatalf("call_3 has %d transcript lines, want 2", n)
 	}
-	known := map[string]Known{}
-	for _, u := range res.Updates {
-		known[u.ID] = Known{ListHash: u.ListHash, DetailHash: u.DetailHash}
-	}
 	// A late field arrives on one call: only that one is fetched again.
 	api.calls[4].Sentiment = "positive"
 	api.gets = 0
-	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, known, w, Options{Details: true})
+	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, j, w, Options{Details: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +190,7 @@ func TestRunStopsAtFrom(t *testing.T) {
 	for i := range 10 {
 		api.calls = append(api.calls, call(i, t0.Add(-time.Duration(i)*time.Hour)))
 	}
-	res, err := Run(context.Background(), api, Query{From: t0.Add(-4*time.Hour - time.Minute)}, nil, newMemWriter(), Options{})
+	res, err := Run(context.Background(), api, Query{From: t0.Add(-4*time.Hour - time.Minute)}, newMemJournal(t, nil), newMemWriter(), Options{})
 	if err != nil || res.Listed != 5 {
 		t.Fatalf("listed %d, %v; want the 5 calls since from", res.Listed, err)
 	}
@@ -135,17 +203,18 @@ func TestDetailFailures(t *testing.T) {
 		api.calls = append(api.calls, c)
 		api.details[c.ID] = withDetails(c)
 	}
-	res, err := Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, nil, newMemWriter(), Options{Details: true})
+	w := newMemWriter()
+	j := newMemJournal(t, w)
+	res, err := Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, j, w, Options{Details: true})
 	if err != nil || res.DetailFailed != 1 || res.Written != 4 || !res.Complete {
 		t.Fatalf("%+v %v", res, err)
 	}
-	for _, u := range res.Updates {
-		if u.ID == "call_2" && u.ListHash != "" {
-			t.Fatal("a call whose details failed must be fetched again next run")
-		}
+	if j.known["call_2"].ListHash != "" {
+		t.Fatal("a call whose details failed must be fetched again next run")
 	}
 	api.failGet["call_1"] = fmt.Errorf("%w: day spent", ErrQuota)
-	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, nil, newMemWriter(), Options{Details: true})
+	w = newMemWriter()
+	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, newMemJournal(t, w), w, Options{Details: true})
 	if err != nil || !errors.Is(res.Stop, ErrQuota) || res.Complete {
 		t.Fatalf("quota during details: %+v %v; want a stop and an incomplete pull", res, err)
 	}

@@ -44,11 +44,22 @@ type Row []any
 //     dropped, then rows are added. One row per key (a call) or many (the
 //     lines of a call's transcript) are both allowed. Rows of keys not in
 //     the batch are kept as they were.
-//   - Close commits: the output appears whole, or (on error) is left as it
-//     was before the run. Nothing is visible half-written.
-//   - Abort discards the run's writes.
+//   - Commit makes every row replaced so far durable, and the writer stays
+//     open for more: once it returns nil, neither a crash, nor Abort, nor
+//     a failed Close loses those rows. A caller that records elsewhere
+//     what it wrote (a checkpoint) records it after Commit. The CSV and
+//     SQL sinks make the rows visible at Commit; the XLSX sink, which can
+//     only write its workbook whole, keeps them in a journal beside the
+//     workbook that Close merges in, or, after a crash or an Abort, the
+//     next run's Close on the same workbook. Memory holds at most the rows
+//     (or keys) replaced since the last Commit, except as a sink's doc says.
+//   - Close commits and ends the run: the output appears whole, or (on
+//     error) is left as it was at the last Commit (before the run, when it
+//     made none). Nothing is visible half-written.
+//   - Abort discards the run's writes since the last Commit.
 type Writer interface {
 	Replace(table Table, rows []Row) error
+	Commit() error
 	Close() error
 	Abort() error
 }

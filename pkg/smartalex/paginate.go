@@ -36,16 +36,24 @@ type pageFunc[T any] func(ctx context.Context, page, perPage int) ([]T, *Respons
 // per request shift whole pages without ending the list.
 const staleLimit = 3
 
+// dedupePages is how many pages of ids paginate remembers, to drop the
+// items that a page shifted by new arrivals repeats from the pages before.
+const dedupePages = 10
+
 // paginate yields every item of a list, page by page at MaxPerPage, newest
 // first. Lists shift while records are added during paging (an item of
-// page 1 moves to page 2), so items are deduplicated by id; a reader that
-// needs every item that arrived meanwhile reads again later. Iteration
-// stops after a short page, once the pages read cover meta.total, or after
-// staleLimit pages in a row that brought nothing new. An error is yielded
-// once, as the last pair.
+// page 1 moves to page 2), so an item already yielded from one of the
+// last dedupePages pages is dropped; a reader that needs every item that
+// arrived meanwhile reads again later. Memory holds those pages' ids, not
+// the whole list's: only when more than dedupePages pages of records
+// arrive between two requests may an item come twice (the staleness rule
+// below ends such a listing soon anyway). Iteration stops after a short
+// page, once the pages read cover meta.total, or after staleLimit pages in
+// a row that brought nothing new. An error is yielded once, as the last
+// pair.
 func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		seen := make(map[string]struct{})
+		var seen recentIDs
 		stale := 0
 		for page := 1; ; page++ {
 			items, res, err := fetch(ctx, page, MaxPerPage)
@@ -54,13 +62,12 @@ func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) 
 				yield(zero, err)
 				return
 			}
+			seen.nextPage()
 			fresh := 0
 			for _, it := range items {
-				k := id(it)
-				if _, dup := seen[k]; dup {
+				if !seen.add(id(it)) {
 					continue
 				}
-				seen[k] = struct{}{}
 				fresh++
 				if !yield(it, nil) {
 					return
@@ -77,4 +84,34 @@ func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) 
 			}
 		}
 	}
+}
+
+// recentIDs is the set of ids yielded from the last dedupePages pages.
+type recentIDs struct {
+	set   map[string]struct{}
+	pages [dedupePages][]string // a ring, by page number
+	cur   int
+}
+
+// nextPage starts a page, forgetting the ids of the page dedupePages ago.
+func (r *recentIDs) nextPage() {
+	if r.set == nil {
+		r.set = make(map[string]struct{}, dedupePages*MaxPerPage)
+	}
+	r.cur = (r.cur + 1) % dedupePages
+	for _, k := range r.pages[r.cur] {
+		delete(r.set, k)
+	}
+	r.pages[r.cur] = r.pages[r.cur][:0]
+}
+
+// add records k on the current page; it reports false when k is already
+// among the recent ids.
+func (r *recentIDs) add(k string) bool {
+	if _, dup := r.set[k]; dup {
+		return false
+	}
+	r.set[k] = struct{}{}
+	r.pages[r.cur] = append(r.pages[r.cur], k)
+	return true
 }

@@ -24,17 +24,21 @@
 // # Runs
 //
 // Replace formats and validates a batch, then appends it to a spool file
-// (mode 0600, next to the output, removed by Close and Abort) and records
-// its keys; memory holds one entry per key of the run, not the rows. Close
-// rewrites each file the run touched: it streams the existing file row by
-// row into a temp file in the same directory, dropping the rows whose key
-// the run replaced, appends the run's latest rows of each key, then
-// fsyncs and renames the temp file over the output (mode 0600; missing
-// parent directories are created with mode 0700). All touched files are
+// (mode 0600, next to the output, removed by Commit, Close and Abort) and
+// records its keys; memory holds one entry per key replaced since the
+// last Commit, not the rows. Commit (and Close) rewrites each file touched
+// since the last Commit: it streams the existing file row by row into a
+// temp file in the same directory, dropping the rows whose key was
+// replaced, appends the latest rows of each key, then fsyncs and renames
+// the temp file over the output (mode 0600; missing parent directories are
+// created with mode 0700) and syncs the directory. All touched files are
 // built before any is renamed, so an error while building leaves every
-// file as it was. An existing file whose header is not the table's
+// file as it was at the last Commit. A Commit costs a pass over each
+// touched file, so a caller committing every n rows of a run of N pays
+// about N/n such passes. An existing file whose header is not the table's
 // columns is refused with a *HeaderError. Abort removes the spools and
-// leaves the files untouched.
+// leaves the files as the last Commit made them. After a failed Commit
+// the writer only aborts.
 package csv
 
 import (
@@ -67,10 +71,11 @@ type Options struct {
 type Writer struct {
 	path   string
 	opts   Options
-	tables map[string]*pending
-	order  []*pending // in order of first Replace
-	gen    uint32     // batches so far
+	tables map[string]*pending // touched since the last Commit
+	order  []*pending          // in order of first Replace since the last Commit
+	gen    uint32              // batches so far
 	done   bool
+	err    error // sticky: a Commit failed
 }
 
 var _ sink.Writer = (*Writer)(nil)
@@ -111,6 +116,9 @@ func TablePath(path string, table sink.Table) string {
 func (w *Writer) Replace(table sink.Table, rows []sink.Row) error {
 	if w.done {
 		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
 	}
 	p, err := w.pending(table)
 	if err != nil {
@@ -170,14 +178,25 @@ func checkTable(table sink.Table) (int, error) {
 	return key, nil
 }
 
-// Close commits the run (see the package doc). After Close, Replace and
-// Close return ErrClosed and Abort does nothing.
-func (w *Writer) Close() error {
+// Commit writes every row replaced since the last Commit into the files
+// (see the package doc); the writer stays open.
+func (w *Writer) Commit() error {
 	if w.done {
 		return ErrClosed
 	}
-	w.done = true
-	defer w.removeSpools()
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.commit(); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// commit builds every touched file, renames them over the outputs, and
+// starts afresh.
+func (w *Writer) commit() error {
 	var built []string // temp files, parallel to w.order
 	for _, p := range w.order {
 		tmp, err := build(p, w.opts)
@@ -187,11 +206,28 @@ func (w *Writer) Close() error {
 		}
 		built = append(built, tmp)
 	}
-	return commit(w.order, built)
+	if err := commit(w.order, built); err != nil {
+		return err
+	}
+	w.removeSpools()
+	w.tables, w.order = map[string]*pending{}, nil
+	return nil
 }
 
-// Abort discards the run: the files are left as they were. It returns nil
-// after Close or Abort.
+// Close commits the run (see the package doc). After Close, Replace,
+// Commit and Close return ErrClosed and Abort does nothing.
+func (w *Writer) Close() error {
+	if w.done {
+		return ErrClosed
+	}
+	err := w.Commit()
+	w.done = true
+	w.removeSpools()
+	return err
+}
+
+// Abort discards the rows replaced since the last Commit: the files are
+// left as the last Commit made them. It returns nil after Close or Abort.
 func (w *Writer) Abort() error {
 	if w.done {
 		return nil

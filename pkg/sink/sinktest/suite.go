@@ -41,6 +41,9 @@ func Run(t *testing.T, open OpenFunc, read ReadFunc) {
 		{"ManyBatchesOneRun", testManyBatches},
 		{"InvalidRowsRefused", testInvalid},
 		{"ClosedWriterRefusesCalls", testClosed},
+		{"CommitsWithinRun", testCommits},
+		{"AbortKeepsCommitted", testAbortAfterCommit},
+		{"CommitOfNothing", testCommitNothing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -289,6 +292,8 @@ func testClosed(h *harness) {
 		{"Replace after Abort", sink.Writer.Abort, replaceOne, true},
 		{"Close after Abort", sink.Writer.Abort, sink.Writer.Close, true},
 		{"Abort after Abort", sink.Writer.Abort, sink.Writer.Abort, false},
+		{"Commit after Close", sink.Writer.Close, sink.Writer.Commit, true},
+		{"Commit after Abort", sink.Writer.Abort, sink.Writer.Commit, true},
 	}
 	for _, st := range steps {
 		w := h.open(h.t, h.dir)
@@ -307,3 +312,98 @@ func testClosed(h *harness) {
 }
 
 func replaceOne(w sink.Writer) error { return w.Replace(sink.Calls, []sink.Row{Call(1, 1)}) }
+
+// step is one call of a run: a Replace, or a Commit when commit is set.
+type step struct {
+	commit bool
+	batch  Batch
+}
+
+func commitStep() step { return step{commit: true} }
+
+// steps runs one run of steps and returns the writer and the model as of
+// its last Commit and as of its last step.
+func (h *harness) steps(ss ...step) (w sink.Writer, committed, all map[string][][]string) {
+	h.t.Helper()
+	w = h.open(h.t, h.dir)
+	committed, all = maps.Clone(h.model), maps.Clone(h.model)
+	for i, st := range ss {
+		if st.commit {
+			if err := w.Commit(); err != nil {
+				h.t.Fatalf("step %d: Commit: %v", i, err)
+			}
+			committed = maps.Clone(all)
+			continue
+		}
+		if err := w.Replace(st.batch.Table, st.batch.Rows); err != nil {
+			h.t.Fatalf("step %d: Replace (%s): %v", i, st.batch.Table.Name, err)
+		}
+		h.apply(all, st.batch)
+	}
+	return w, committed, all
+}
+
+// settle runs an empty run: a sink that keeps committed rows outside its
+// output until a Close (XLSX) writes them now.
+func (h *harness) settle() {
+	h.t.Helper()
+	if err := h.open(h.t, h.dir).Close(); err != nil {
+		h.t.Fatalf("empty run after: %v", err)
+	}
+}
+
+func r(b Batch) step { return step{batch: b} }
+
+func testCommits(h *harness) {
+	h.commit(calls(1, 1, 2, 3), lines(1, 2, 1, 2))
+	// Keys replaced again after a Commit, lines regrouped across Commits.
+	w, _, all := h.steps(
+		r(calls(2, 2, 4)), r(lines(2, 3, 2, 4)), commitStep(),
+		r(calls(3, 4, 5)), r(lines(3, 1, 2)), commitStep(),
+		r(calls(4, 1, 2)), r(contacts(1, 1)), commitStep(),
+		r(lines(4, 2, 5)),
+	)
+	if err := w.Close(); err != nil {
+		h.t.Fatalf("Close: %v", err)
+	}
+	h.model = all
+	h.check("after Close")
+	// A second run that commits, then closes.
+	w, _, all = h.steps(r(calls(5, 5, 6)), commitStep())
+	if err := w.Close(); err != nil {
+		h.t.Fatalf("second run: Close: %v", err)
+	}
+	h.model = all
+	h.check("second run")
+}
+
+func testAbortAfterCommit(h *harness) {
+	h.commit(calls(1, 1, 2), lines(1, 2, 1), contacts(1, 1))
+	w, committed, _ := h.steps(
+		r(calls(2, 2, 3)), r(lines(2, 1, 1, 3)), commitStep(),
+		r(calls(3, 1, 4)), r(lines(3, 3, 2)), r(contacts(2, 1, 2)),
+	)
+	if err := w.Abort(); err != nil {
+		h.t.Fatalf("Abort: %v", err)
+	}
+	h.model = committed
+	h.settle()
+	h.check("committed rows after Abort")
+	h.commit(calls(4, 3))
+	h.check("a run after that")
+}
+
+func testCommitNothing(h *harness) {
+	w, _, _ := h.steps(commitStep(), commitStep())
+	if err := w.Close(); err != nil {
+		h.t.Fatalf("Close: %v", err)
+	}
+	h.check("Commit of nothing")
+	h.commit(calls(1, 1))
+	w, _, _ = h.steps(commitStep())
+	if err := w.Abort(); err != nil {
+		h.t.Fatalf("Abort: %v", err)
+	}
+	h.settle()
+	h.check("Commit of nothing over rows")
+}

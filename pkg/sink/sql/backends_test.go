@@ -124,6 +124,9 @@ func (tg *target) open(t testing.TB) sink.Writer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A test that fails mid-run must not leave its transaction open: the
+	// table's drop at cleanup would wait on its locks for ever.
+	t.Cleanup(func() { _ = w.Abort() })
 	return w
 }
 

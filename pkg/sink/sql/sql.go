@@ -23,15 +23,18 @@
 //
 // # Runs
 //
-// A run is one transaction, begun by Open: Replace deletes the stored rows
-// of the batch's keys (DELETE ... WHERE key IN (...), up to BatchRows keys
-// a statement) and inserts the batch (multi-row INSERTs of up to BatchRows
-// rows); Close commits, Abort rolls back. Other connections see nothing of
-// the run before Close. Exception: MySQL commits DDL implicitly, so there
-// the tables are created and migrated outside the run's transaction, and
-// an aborted run can leave a new, empty table. After a database error the
-// transaction is lost: every later call returns that error and Close rolls
-// back. Memory holds one batch.
+// A run is a sequence of transactions, the first begun by Open: Replace
+// deletes the stored rows of the batch's keys (DELETE ... WHERE key IN
+// (...), up to BatchRows keys a statement) and inserts the batch
+// (multi-row INSERTs of up to BatchRows rows); Commit commits the
+// transaction and begins the next; Close commits, Abort rolls back what
+// the last Commit did not commit. Other connections see nothing of a
+// transaction before it commits. Exception: MySQL commits DDL implicitly,
+// so there the tables are created and migrated outside the run's
+// transactions, and an aborted run can leave a new, empty table. After a
+// database error the transaction is lost: every later call returns that
+// error and Close rolls back. Memory holds one batch; the database holds
+// the uncommitted rows of one transaction.
 package sql
 
 import (
@@ -69,8 +72,8 @@ type Options struct {
 	BatchRows int
 }
 
-// Writer is a SQL sink.Writer for one run: one transaction. It is not safe
-// for concurrent use.
+// Writer is a SQL sink.Writer for one run: a transaction per Commit. It is
+// not safe for concurrent use.
 type Writer struct {
 	ctx   context.Context
 	db    *gorm.DB // the pool, for MySQL's DDL
@@ -200,9 +203,29 @@ func (w *Writer) fail(err error) error {
 	return w.err
 }
 
-// Close commits the run, or rolls it back and returns the error that lost
-// it. After Close, Replace and Close return ErrClosed and Abort does
-// nothing.
+// Commit commits the rows replaced so far and begins the next
+// transaction. After a failed Commit the run is lost: later calls return
+// the error.
+func (w *Writer) Commit() error {
+	if w.done {
+		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.tx.Commit().Error; err != nil {
+		return w.fail(fmt.Errorf("commit: %w", err))
+	}
+	w.tx = w.db.Begin()
+	if err := w.tx.Error; err != nil {
+		return w.fail(fmt.Errorf("begin: %w", err))
+	}
+	return nil
+}
+
+// Close commits the run, or rolls back what the last Commit did not
+// commit and returns the error that lost it. After Close, Replace, Commit
+// and Close return ErrClosed and Abort does nothing.
 func (w *Writer) Close() error {
 	if w.done {
 		return ErrClosed
@@ -219,14 +242,17 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// Abort rolls the run back. It returns nil after Close or Abort.
+// Abort rolls back what the last Commit did not commit. It returns nil
+// after Close or Abort.
 func (w *Writer) Abort() error {
 	if w.done {
 		return nil
 	}
 	w.done = true
 	defer w.sqlDB.Close()
-	if err := w.tx.Rollback().Error; err != nil && !errors.Is(err, stdsql.ErrTxDone) {
+	// After a sticky error the transaction may be gone (a failed Begin):
+	// there is nothing left to roll back.
+	if err := w.tx.Rollback().Error; err != nil && w.err == nil && !errors.Is(err, stdsql.ErrTxDone) {
 		return fmt.Errorf("sql sink: rollback: %w", err)
 	}
 	return nil

@@ -71,7 +71,7 @@ func (w *Writer) commit() error {
 			_, err = nf.NewSheet(sp.name)
 		}
 		if err == nil {
-			err = writeSheet(nf, old, sp, st, w.path)
+			err = w.writeSheet(nf, old, sp, st)
 		}
 		if err != nil {
 			return fmt.Errorf("sheet %s: %w", sp.name, err)
@@ -141,7 +141,7 @@ func (rw *rowWriter) write(cells []any) error {
 }
 
 // writeSheet streams one sheet: header, kept old rows, the run's rows.
-func writeSheet(nf, old *excelize.File, sp sheetPlan, st styles, path string) error {
+func (w *Writer) writeSheet(nf, old *excelize.File, sp sheetPlan, st styles) error {
 	sw, err := nf.NewStreamWriter(sp.name)
 	if err != nil {
 		return err
@@ -151,13 +151,13 @@ func writeSheet(nf, old *excelize.File, sp sheetPlan, st styles, path string) er
 	}
 	rw := &rowWriter{sw: sw, next: 2}
 	if sp.old {
-		if err := copyOld(old, sp, st, rw, path); err != nil {
+		if err := copyOld(old, sp, st, rw, w.path); err != nil {
 			return err
 		}
 	}
 	if sp.p != nil {
 		cells := make([]any, len(sp.table.Columns))
-		err := sp.p.spool.eachLatest(sp.key, func(rec []string) error {
+		err := w.eachLatest(sp.p, func(rec []string) error {
 			for j, c := range sp.table.Columns {
 				cell, err := st.newCell(c.Type, rec[j])
 				if err != nil {
@@ -224,7 +224,7 @@ func copyOld(old *excelize.File, sp sheetPlan, st styles, rw *rowWriter, path st
 		if len(raw) > n {
 			return fmt.Errorf("row %d has %d cells for %d columns", line, len(raw), n)
 		}
-		if len(raw) == 0 || sp.p != nil && sp.p.spool.replaced(at(raw, sp.key)) {
+		if len(raw) == 0 || sp.p != nil && sp.p.replaced(at(raw, sp.key)) {
 			continue
 		}
 		for j, c := range sp.table.Columns {

@@ -19,24 +19,39 @@
 //
 // # Runs
 //
-// Replace validates a batch and appends it to a spool file (mode 0600,
-// next to the workbook, removed by Close and Abort); memory holds one
-// entry per key of the run. Close builds a new workbook next to the old
-// one with excelize's StreamWriter: for each sheet of the existing
-// workbook, then for each new table, it streams the existing rows
+// Replace validates a batch and appends it to the workbook's journal (see
+// JournalPath; mode 0600, next to the workbook); memory holds one entry
+// per key of the run. Commit fsyncs the journal behind a checksummed
+// commit record: from then on the rows survive a crash and Abort, though
+// the workbook shows them only after a Close. Open reads the journal a
+// crashed or aborted run left: its committed rows become the first rows of
+// the new run (their keys held in memory too), its uncommitted tail is
+// cut off, and the next Close writes them all. Close builds a new workbook
+// next to the old one with excelize's StreamWriter: for each sheet of the
+// existing workbook, then for each new table, it streams the existing rows
 // (excelize's Rows iterator, raw values, so numbers and dates keep every
 // digit) dropping those whose key the run replaced, then the run's latest
-// rows of each key; it then fsyncs the temp file and renames it over the
-// workbook (mode 0600; missing parent directories are created with mode
-// 0700). Memory while closing is bounded by excelize: up to 16 MiB of
-// buffered rows per sheet being written, worksheets of the old workbook up
-// to 1 MiB unzipped (larger ones go to temp files in the workbook's
-// directory), and the old workbook's shared strings (none in workbooks this
-// package writes). An existing sheet whose header is not its table's
-// columns is refused with a *HeaderError, and so is a sheet that maps to
-// no known table (sink.Calls, sink.TranscriptLines, sink.Contacts or a
-// table of this run): this package owns the workbook. Abort removes the
-// spools and leaves the workbook untouched.
+// rows of each key from the journal; it then fsyncs the temp file, renames
+// it over the workbook (mode 0600; missing parent directories are created
+// with mode 0700) and removes the journal. A Close that fails cuts the
+// journal back to the last Commit (removes it when the run made none). A
+// crash after the rename but before the journal is removed only makes the
+// next run write the same rows again.
+//
+// Memory is bounded by the run's keys and by excelize, not by the rows:
+// the keys cost about 80 bytes each (a sheet holds at most 1,048,576
+// rows, so at most about 85 MB), excelize up to 16 MiB of buffered rows
+// per sheet being written, worksheets of the old workbook up to 1 MiB
+// unzipped (larger ones go to temp files in the workbook's directory), and
+// the old workbook's shared strings (none in workbooks this package
+// writes). A workbook is written whole: each Close costs a pass over
+// every sheet of it, which is why Commit writes a journal rather than the
+// workbook. One run at a time may write a workbook (a pipeline's run lock
+// sees to it). An existing sheet whose header is not its table's columns
+// is refused with a *HeaderError, and so is a sheet that maps to no known
+// table (sink.Calls, sink.TranscriptLines, sink.Contacts or a table of this
+// run): this package owns the workbook. Abort cuts the journal back to the
+// last Commit and leaves the workbook untouched.
 package xlsx
 
 import (
@@ -48,27 +63,37 @@ import (
 	"github.com/alexsync/alexsync/pkg/sink"
 )
 
-// ErrClosed is returned by Replace and Close after Close or Abort.
+// ErrClosed is returned by Replace, Commit and Close after Close or Abort.
 var ErrClosed = errors.New("xlsx sink: writer closed")
 
 // Writer is an XLSX sink.Writer for one run. It is not safe for concurrent
 // use.
 type Writer struct {
 	path   string
+	j      *journal            // nil until the first Replace, unless a journal was recovered
 	tables map[string]*pending // by sheet name
-	order  []*pending          // in order of first Replace
-	gen    uint32
+	order  []*pending          // in order of first Replace (recovered tables first)
+	gen    uint32              // batches so far
+	nextID uint64              // the journal id of the next new table
 	done   bool
+	err    error // sticky: the journal could not be written
 }
 
 var _ sink.Writer = (*Writer)(nil)
 
-// pending is one table the run touched.
+// pending is one table of the run.
 type pending struct {
 	table sink.Table
 	sheet string
-	key   int
-	spool *spool
+	key   int               // index of the key column
+	id    uint64            // the table's id in the journal
+	keys  map[string]uint32 // each key the run replaced -> the last batch that did
+}
+
+// replaced reports whether the run replaced key.
+func (p *pending) replaced(key string) bool {
+	_, ok := p.keys[key]
+	return ok
 }
 
 // sheetNames maps the sink's tables to their sheets.
@@ -98,13 +123,19 @@ func SheetName(table sink.Table) string {
 	return s
 }
 
-// Open starts a run writing the workbook at path. Nothing is written
-// until Replace, and the workbook is only replaced by Close.
+// Open starts a run writing the workbook at path. When a crashed or
+// aborted run left a journal, its committed rows are taken into this run
+// (see the package doc); otherwise nothing is written until Replace, and
+// the workbook is only replaced by Close.
 func Open(path string) (*Writer, error) {
 	if path == "" {
 		return nil, errors.New("xlsx sink: empty path")
 	}
-	return &Writer{path: path, tables: map[string]*pending{}}, nil
+	w := &Writer{path: path, tables: map[string]*pending{}}
+	if err := w.recover(); err != nil {
+		return nil, fmt.Errorf("xlsx sink: %s: %w", JournalPath(path), err)
+	}
+	return w, nil
 }
 
 // Replace stores rows in table (see sink.Writer): it validates every row
@@ -113,7 +144,10 @@ func (w *Writer) Replace(table sink.Table, rows []sink.Row) error {
 	if w.done {
 		return ErrClosed
 	}
-	p, err := w.pending(table)
+	if w.err != nil {
+		return w.err
+	}
+	sheet, key, err := w.check(table)
 	if err != nil {
 		return err
 	}
@@ -121,70 +155,135 @@ func (w *Writer) Replace(table sink.Table, rows []sink.Row) error {
 	if err != nil {
 		return err
 	}
-	w.gen++
-	if err := p.spool.add(w.gen, p.key, recs); err != nil {
-		return fmt.Errorf("xlsx sink: %s: %w", table.Name, err)
+	p, err := w.pending(table, sheet, key)
+	if err == nil {
+		w.gen++
+		err = w.j.rows(p.id, w.gen, recs)
+	}
+	if err != nil {
+		w.err = fmt.Errorf("xlsx sink: %s: %w", table.Name, err)
+		return w.err
+	}
+	for _, rec := range recs {
+		p.keys[rec[key]] = w.gen
 	}
 	return nil
 }
 
-// pending returns the run's state of table, starting it on first use.
-func (w *Writer) pending(table sink.Table) (*pending, error) {
+// check returns the sheet of table and the index of its key column, or
+// why this run cannot store it.
+func (w *Writer) check(table sink.Table) (string, int, error) {
 	sheet := SheetName(table)
 	if p, ok := w.tables[sheet]; ok {
 		if p.table.Name != table.Name || p.table.Key != table.Key || !slices.Equal(p.table.Columns, table.Columns) {
-			return nil, fmt.Errorf("xlsx sink: table %s: another table with these columns or sheet %q was written in this run", table.Name, sheet)
+			return "", 0, fmt.Errorf("xlsx sink: table %s: another table with these columns or sheet %q was written in this run", table.Name, sheet)
 		}
-		return p, nil
+		return sheet, p.key, nil
 	}
 	if sheet == "" {
-		return nil, fmt.Errorf("xlsx sink: invalid table name %q", table.Name)
+		return "", 0, fmt.Errorf("xlsx sink: invalid table name %q", table.Name)
 	}
 	key := slices.IndexFunc(table.Columns, func(c sink.Column) bool { return c.Name == table.Key })
 	if key < 0 {
-		return nil, fmt.Errorf("xlsx sink: table %s: key column %q is not one of its columns", table.Name, table.Key)
+		return "", 0, fmt.Errorf("xlsx sink: table %s: key column %q is not one of its columns", table.Name, table.Key)
 	}
-	s, err := newSpool(w.path)
-	if err != nil {
-		return nil, fmt.Errorf("xlsx sink: %w", err)
+	return sheet, key, nil
+}
+
+// pending returns the run's state of table, starting it (and the journal)
+// on first use.
+func (w *Writer) pending(table sink.Table, sheet string, key int) (*pending, error) {
+	if p, ok := w.tables[sheet]; ok {
+		return p, nil
 	}
-	p := &pending{table: table, sheet: sheet, key: key, spool: s}
-	w.tables[sheet] = p
-	w.order = append(w.order, p)
+	if w.j == nil {
+		j, err := createJournal(JournalPath(w.path))
+		if err != nil {
+			return nil, err
+		}
+		w.j = j
+	}
+	p := &pending{table: table, sheet: sheet, key: key, id: w.nextID, keys: map[string]uint32{}}
+	if err := w.j.table(p.id, table); err != nil {
+		return nil, err
+	}
+	w.nextID++
+	w.add(p)
 	return p, nil
 }
 
-// Close commits the run (see the package doc). A run that replaced
-// nothing leaves the workbook as it is. After Close, Replace and Close
-// return ErrClosed and Abort does nothing.
+func (w *Writer) add(p *pending) {
+	w.tables[p.sheet] = p
+	w.order = append(w.order, p)
+}
+
+// Commit makes the rows replaced so far durable in the journal (see the
+// package doc); the workbook changes only at Close.
+func (w *Writer) Commit() error {
+	if w.done {
+		return ErrClosed
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if w.j == nil {
+		return nil
+	}
+	if err := w.j.commit(); err != nil {
+		w.err = fmt.Errorf("xlsx sink: %s: %w", w.j.path, err)
+		return w.err
+	}
+	return nil
+}
+
+// Close writes the run into the workbook (see the package doc). A run
+// that replaced nothing, and recovered nothing, leaves the workbook as it
+// is. After Close, Replace, Commit and Close return ErrClosed and Abort
+// does nothing.
 func (w *Writer) Close() error {
 	if w.done {
 		return ErrClosed
 	}
 	w.done = true
-	defer w.removeSpools()
+	if w.err != nil {
+		w.rollback()
+		return w.err
+	}
 	if len(w.order) == 0 {
+		w.rollback()
 		return nil
 	}
-	if err := w.commit(); err != nil {
+	err := w.j.flush()
+	if err == nil {
+		err = w.commit()
+	}
+	if err != nil {
+		w.rollback()
 		return fmt.Errorf("xlsx sink: %s: %w", w.path, err)
+	}
+	if err := w.j.remove(); err != nil {
+		return fmt.Errorf("xlsx sink: %w", err)
 	}
 	return nil
 }
 
-// Abort discards the run: the workbook is left as it was. It returns nil
-// after Close or Abort.
+// Abort discards what the run replaced since its last Commit: the
+// workbook is left as it was, and the committed rows stay in the journal
+// for the next Close. It returns nil after Close or Abort.
 func (w *Writer) Abort() error {
 	if w.done {
 		return nil
 	}
 	w.done = true
-	w.removeSpools()
+	if err := w.rollback(); err != nil {
+		return fmt.Errorf("xlsx sink: %w", err)
+	}
 	return nil
 }
 
-func (w *Writer) removeSpools() {
-	for _, p := range w.order {
-		p.spool.remove()
+func (w *Writer) rollback() error {
+	if w.j == nil {
+		return nil
 	}
+	return w.j.rollback()
 }
