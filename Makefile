@@ -6,10 +6,11 @@ PKGS    := ./...
 FUZZTIME ?= 3s
 BENCHCOUNT ?= 5
 BENCHOUT ?= /tmp/alexsync-bench.txt
+CHAOSOUT ?= /tmp/alexsync-chaos.txt
 
 export CGO_ENABLED := 1
 
-.PHONY: all build test vet lint fuzz-short fuzz bench demo clean
+.PHONY: all build test vet lint fuzz-short fuzz bench demo clean chaos
 
 all: build
 
@@ -48,6 +49,12 @@ fuzz:
 ## bench: Go benchmarks, summarized as a table of medians.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(PKGS) | tee $(BENCHOUT) | $(GO) run ./cmd/benchtable
+
+## chaos: the long chaos run (several minutes): every fault at once, kills, disk full, pull under faults.
+chaos:
+	@echo "chaos: the long run takes several minutes; full log in $(CHAOSOUT)"
+	@ALEXSYNC_CHAOS=long $(GO) test -race=false -count=1 -run '^TestChaos$$' -v -timeout 30m ./cmd/alexsync/ >$(CHAOSOUT) 2>&1; \
+		rc=$$?; grep -E '^(chaos|--- |ok|FAIL|PASS)' $(CHAOSOUT); exit $$rc
 
 ## demo: the main job end to end against the built-in simulator (no key needed).
 demo: build
