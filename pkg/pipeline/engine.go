@@ -2,11 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/alexsync/alexsync/pkg/checkpoint"
 	"github.com/alexsync/alexsync/pkg/mapping"
 	"github.com/alexsync/alexsync/pkg/push"
 	"github.com/alexsync/alexsync/pkg/quota"
@@ -79,7 +82,10 @@ func (r *runner) connect() error {
 
 // adopt lists the account's contacts once, on a run whose checkpoint has
 // never seen the account, and turns every create whose phone the account
-// already holds into an adoption: no duplicate is created.
+// already holds into an adoption: no duplicate is created. The matches
+// are recorded (state pending, the listed contact as the confirmed one)
+// before the account is marked listed, so a run that stops before sending
+// them all resumes with the adoptions and never lists the account again.
 func (r *runner) adopt(ctx context.Context, plan *Plan) error {
 	listed, _, err := r.store.Meta(ctx, r.p.Name, "remote_listed")
 	if err != nil || listed != "" {
@@ -103,10 +109,18 @@ func (r *runner) adopt(ctx context.Context, plan *Plan) error {
 		prev := fromAPI(rc, t.Entry.Key)
 		t.Op, t.Entry.RemoteID, t.Entry.Origin, t.Previous = push.OpAdopt, rc.ID, "adopted", &prev
 		plan.tasks[i] = t
-		delete(byPhone, rc.Phone) // one remote contact is adopted once
+		delete(byPhone, rc.Phone)        // one remote contact is adopted once
+		contact, _ := json.Marshal(prev) // a struct of strings: cannot fail
+		rec := checkpoint.Record{Pipeline: r.p.Name, Key: t.Entry.Key, Contact: string(contact), RemoteID: rc.ID,
+			Origin: checkpoint.OriginAdopted, Line: int64(t.Entry.Line), Phone: t.Entry.Contact.Phone, State: checkpoint.StatePending}
+		if err := r.store.Upsert(ctx, rec); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 	}
-	r.adopted = true
-	return nil
+	if err := r.store.Flush(ctx); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return r.store.SetMeta(ctx, r.p.Name, "remote_listed", r.opts.Clock.Now().UTC().Format(time.RFC3339))
 }
 
 // push runs the tasks through the pool.

@@ -60,16 +60,24 @@ type FieldChange struct {
 const maxSamples = 10
 
 // baseline streams the checkpoint's records as the differ's baseline and
-// notes which keys an earlier run left in flight or in doubt.
-func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doubt map[string]bool) iter.Seq2[diff.Known, error] {
+// notes which keys an earlier run left in flight or in doubt (doubt), and
+// which it matched to a remote contact on the first listing without
+// confirming them yet (adopting).
+func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doubt, adopting map[string]bool) iter.Seq2[diff.Known, error] {
 	return func(yield func(diff.Known, error) bool) {
 		for r, err := range store.Baseline(ctx, pipeline) {
 			if err != nil {
 				yield(diff.Known{}, err)
 				return
 			}
-			if r.State == checkpoint.StateInFlight || r.State == checkpoint.StateInDoubt {
+			switch {
+			case r.State == checkpoint.StateInFlight || r.State == checkpoint.StateInDoubt:
 				doubt[r.Key] = true
+			case r.Origin == checkpoint.OriginAdopted && r.RemoteID != "" && r.ContactHash == "" &&
+				(r.State == checkpoint.StatePending || r.State == checkpoint.StateFailed):
+				// Matched, never confirmed: the PATCH was not sent, or failed
+				// (a quota stop marks the request it refused failed).
+				adopting[r.Key] = true
 			}
 			k := diff.Known{Key: r.Key, RemoteID: r.RemoteID, Synced: r.State == checkpoint.StateSynced, Deletable: r.Origin != "",
 				Origin: string(r.Origin), Phone: r.Phone}
@@ -113,6 +121,7 @@ type planner struct {
 	store    checkpoint.Store
 	differ   *diff.Differ
 	doubt    map[string]bool
+	adopting map[string]bool
 	plan     *Plan
 	ex       *Extract
 	rej      rejects.Writer
@@ -170,6 +179,16 @@ func (pl *planner) classify(k prepare.Prepared) error {
 		}
 		pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: op, Entry: e, Row: k.Row})
 	case diff.Update:
+		if pl.adopting[e.Key] {
+			// Matched by the first run's listing, not confirmed yet: still
+			// one of the first import's creates, now an adoption (PATCH of
+			// the fields that differ from the listed contact).
+			pl.plan.Create++
+			pl.updates = append(pl.updates, len(pl.plan.tasks))
+			e.Origin = string(checkpoint.OriginAdopted)
+			pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: push.OpAdopt, Entry: e, Row: k.Row})
+			return nil
+		}
 		pl.plan.Update++
 		if pl.settings {
 			pl.plan.Resend++

@@ -305,7 +305,6 @@ type runner struct {
 	ledger  *ledgerBudget
 	rejects *lockedRejects
 	cursor  string
-	adopted bool // the account was listed for adoption this run
 }
 
 func (r *runner) run(ctx context.Context) (Outcome, error) {
@@ -383,11 +382,6 @@ func (r *runner) complete(ctx context.Context, plan *Plan) error {
 	if err := r.store.SetMeta(ctx, r.p.Name, "config_hash", plan.configHash); err != nil {
 		return err
 	}
-	if r.adopted {
-		if err := r.store.SetMeta(ctx, r.p.Name, "remote_listed", r.opts.Clock.Now().UTC().Format(time.RFC3339)); err != nil {
-			return err
-		}
-	}
 	if r.cursor != "" {
 		return r.store.SetCursor(ctx, r.p.Name, "source", r.cursor)
 	}
@@ -411,7 +405,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 		return nil, nil, err
 	}
 	plan.SettingsChanged = stored != "" && stored != plan.configHash
-	doubt := map[string]bool{}
+	doubt, adopting := map[string]bool{}, map[string]bool{}
 	fastPath := stored == plan.configHash && prepare.FastPathAllowed(r.p.Duplicates)
 	counts, err := r.store.CountByState(ctx, r.p.Name)
 	if err != nil {
@@ -421,7 +415,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	for _, n := range counts {
 		known += n
 	}
-	differ, err := diff.NewSized(baseline(ctx, r.store, r.p.Name, doubt), fastPath, known)
+	differ, err := diff.NewSized(baseline(ctx, r.store, r.p.Name, doubt, adopting), fastPath, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -436,7 +430,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	}
 	r.rejects = &lockedRejects{w: rej}
 	extract := &Extract{Warnings: ex.warnings}
-	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
+	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, adopting: adopting, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
 	dd := prepare.NewDeduperNoted(r.p.Duplicates, differ)
 	skip := func(row record.Row) bool { return differ.Seen(record.RowHash(row.Values), row.Line) }
 	err = prepare.Stream(ctx, ex.src, ex.prep, workers(), skip, func(it prepare.Item) error { return pl.row(it, dd) })

@@ -111,9 +111,61 @@ func TestDailyQuotaStopAndResume(t *testing.T) {
 			t.Fatalf("day %d: exit %d", day, sum.ExitCode)
 		}
 	}
+	if lists := h.sim.Stats().Requests["GET /v1/contacts 200"]; lists != 1 {
+		t.Fatalf("the account was listed %d times for adoption, want once: resumed runs must not list it again", lists)
+	}
 	posts := h.sim.Stats().Requests["POST /v1/contacts 201"]
 	if posts != 25 || len(h.remote()) != 25 {
 		t.Fatalf("%d creates for 25 rows, %d remote: resumed runs must not resend", posts, len(h.remote()))
+	}
+}
+
+// TestAdoptionResumesAfterQuotaStop: a first import that adopts contacts
+// and stops at the daily quota lists the account once; the runs after it
+// carry on with the adoptions it recorded (no guard trips on them, no
+// duplicate, every adopted contact corrected).
+func TestAdoptionResumesAfterQuotaStop(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	c, _ := smartalex.NewClient(h.srv.URL+"/v1", testKey, smartalex.WithClock(h.clk))
+	for i := range 20 { // the account holds the first twenty, five with an older name
+		first := row(i)[1]
+		if i%4 == 1 {
+			first = "Old Name"
+		}
+		if _, err := c.CreateContact(context.Background(), smartalex.ContactInput{Phone: "+1415555" + row(i)[4][10:], FirstName: first, LastName: "Last", Email: row(i)[3]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.writeCSV(rows(25))
+	p := h.pipeline("api: {per_day: 4}\n")
+	adopted, created, runs := 0, 0, 0
+	for day := 0; day < 10; day++ {
+		sum := h.run(p, nil)
+		runs++
+		adopted += sum.Counts.Adopted
+		created += sum.Counts.Created
+		if sum.ExitCode == OutcomeOK {
+			break
+		}
+		if sum.ExitCode != OutcomeQuota {
+			t.Fatalf("run %d: exit %d (%s), want 3 until done", runs, sum.ExitCode, sum.Stopped)
+		}
+		h.clk.Advance(24 * time.Hour)
+	}
+	st := h.sim.Stats()
+	if runs < 3 || st.Requests["GET /v1/contacts 200"] != 1 {
+		t.Fatalf("%d runs, %d listings: want several runs and the account listed once", runs, st.Requests["GET /v1/contacts 200"])
+	}
+	if st.DuplicatePhones != 0 || len(h.remote()) != 25 || adopted != 20 || created != 5 {
+		t.Fatalf("%d duplicate phones, %d remote, %d adopted, %d created: want 0, 25, 20, 5", st.DuplicatePhones, len(h.remote()), adopted, created)
+	}
+	if st.Requests["POST /v1/contacts 201"] != 25 || st.Requests["PATCH /v1/contacts/{id} 200"] != 5 {
+		t.Fatalf("requests %v: want 5 creates by alexsync (25 with the seeded ones) and 5 PATCHes", st.Requests)
+	}
+	for phone, rc := range h.remote() {
+		if rc.FirstName == "Old Name" {
+			t.Fatalf("adopted contact %s still has its old name", phone)
+		}
 	}
 }
 

@@ -68,8 +68,7 @@ func (p *pusher) create(ctx context.Context, t Task, e Entry, settle bool) strin
 func (p *pusher) reconcileOnce(ctx context.Context, t Task, e Entry) string {
 	found, err := p.api.FindByPhone(ctx, e.Contact.Phone)
 	if err != nil {
-		p.noteStop(err)
-		return outInDoubt
+		return p.lookupFailed(ctx, e, err)
 	}
 	if len(found) == 0 {
 		return p.create(ctx, t, e, false)
@@ -82,12 +81,37 @@ func (p *pusher) reconcileOnce(ctx context.Context, t Task, e Entry) string {
 func (p *pusher) reconcile(ctx context.Context, t Task, e Entry, outcome string) string {
 	found, err := p.api.FindByPhone(ctx, e.Contact.Phone)
 	if err != nil {
-		return p.failed(ctx, t, e, "reconcile", err)
+		return p.lookupFailed(ctx, e, err)
 	}
 	if len(found) == 0 {
 		return p.create(ctx, t, e, true)
 	}
 	return p.takeOver(ctx, t, e, found[0], "created", outcome)
+}
+
+// lookupFailed handles a failed phone search for a record whose create may
+// have been applied. Whatever the error, the record stays in doubt: only a
+// search that answered may lead to a create, or the next run could POST a
+// contact the account already holds. A quota or fatal error also stops
+// the run.
+func (p *pusher) lookupFailed(ctx context.Context, e Entry, err error) string {
+	outcome := outInDoubt
+	switch {
+	case errors.Is(err, ErrQuota):
+		p.stop(StopQuota, err)
+		outcome = outDeferred
+	case errors.Is(err, ErrFatal), errors.Is(err, ErrForbidden):
+		p.stop(StopFatal, err)
+	case errors.Is(err, context.Canceled):
+		outcome = outDeferred
+	default:
+		p.opts.Logger.Warn("looking a contact up by phone failed after retries; the next run tries again", "key", e.Key, "error", err)
+	}
+	a := Attempt{Action: "reconcile", Outcome: outInDoubt, Error: err.Error()}
+	if jerr := p.j.InDoubt(context.WithoutCancel(ctx), e, a); jerr != nil {
+		return p.journalFailed(jerr)
+	}
+	return outcome
 }
 
 // takeOver adopts remote r for entry e, patching the fields that differ.
@@ -199,16 +223,6 @@ func (p *pusher) failed(ctx context.Context, t Task, e Entry, action string, err
 		return p.journalFailed(jerr)
 	}
 	return outcome
-}
-
-// noteStop stops the run on a quota or fatal error seen outside failed.
-func (p *pusher) noteStop(err error) {
-	switch {
-	case errors.Is(err, ErrQuota):
-		p.stop(StopQuota, err)
-	case errors.Is(err, ErrFatal):
-		p.stop(StopFatal, err)
-	}
 }
 
 func (p *pusher) journalFailed(err error) string {

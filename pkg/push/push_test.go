@@ -241,6 +241,55 @@ func TestAmbiguousTwiceStaysInDoubt(t *testing.T) {
 	}
 }
 
+// TestFailedLookupStaysInDoubt: a record whose create may have been
+// applied is only ever created again after a phone search that answered.
+// Any failed search leaves it in doubt, so the next run searches again
+// rather than POSTing a duplicate.
+func TestFailedLookupStaysInDoubt(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		wantStop Stop
+	}{
+		{"transient failure after retries", errors.New("503 after retries"), StopNone},
+		{"quota spent", fmt.Errorf("%w: day spent", ErrQuota), StopQuota},
+		{"key refused", fmt.Errorf("%w: 401", ErrFatal), StopFatal},
+		{"forbidden", ErrForbidden, StopFatal},
+	}
+	for _, tc := range tests {
+		for _, op := range []Op{OpReconcile, OpCreate} {
+			t.Run(tc.name+"/"+op.String(), func(t *testing.T) {
+				j := newFakeJournal()
+				api := newFakeAPI(t, j)
+				c := contact(1)
+				api.fail = func(o string, got record.Contact) (error, bool) {
+					switch o {
+					case "create":
+						return ErrAmbiguous, true // applied, but the answer was lost
+					case "find":
+						return tc.err, false
+					}
+					return nil, false
+				}
+				task := Task{Op: op, Entry: Entry{Key: c.Key, Contact: c}}
+				if op == OpReconcile {
+					api.contacts["r0"] = c // the earlier run's create did apply
+				}
+				res := Run(context.Background(), slices.Values([]Task{task}), api, j, Options{Workers: 1})
+				if st := j.state(c.Key); st != "in_doubt" {
+					t.Fatalf("journal state %q, want in_doubt", st)
+				}
+				if res.Stop != tc.wantStop || res.Created != 0 || res.Failed != 0 {
+					t.Fatalf("result %+v stop %v, want stop %v and nothing created or failed", res.Counts, res.Stop, tc.wantStop)
+				}
+				if n := api.phones()[c.Phone]; n != 1 {
+					t.Fatalf("the account holds %d contacts with the phone, want 1", n)
+				}
+			})
+		}
+	}
+}
+
 func TestStops(t *testing.T) {
 	tests := []struct {
 		name     string
