@@ -51,6 +51,10 @@ type RunOptions struct {
 	Retry      smartalex.RetryPolicy
 	// Progress receives the push's progress; nil: a log line every 10%.
 	Progress Progress
+	// LockTTL is the run lock's lease, renewed every quarter of it
+	// (default 2 minutes): a crashed run blocks the pipeline at most
+	// this long. A run that cannot renew it stops (exit 1).
+	LockTTL time.Duration
 }
 
 // Progress is told how a push advances. The engine counts; printers (a
@@ -129,9 +133,9 @@ type Outputs struct {
 	Checkpoint string `json:"checkpoint"`
 }
 
-// lockTTL is the run lock's lease: a crashed run blocks the pipeline for
-// at most this long.
-const lockTTL = 2 * time.Minute
+// defaultLockTTL is the run lock's lease: a crashed run blocks the
+// pipeline for at most this long.
+const defaultLockTTL = 2 * time.Minute
 
 // Run executes one push-contacts run: plan, guards, then push.
 func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary, error) {
@@ -152,7 +156,8 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 	defer store.Close()
 	sum.Outputs.Checkpoint = store.Location()
 	if !opts.DryRun {
-		release, err := holdLock(ctx, store, p.Name, opts)
+		var release func()
+		ctx, release, err = holdLock(ctx, store, p.Name, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +180,12 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 		outcome, runErr = r.runExport(ctx)
 	default:
 		outcome, runErr = r.run(ctx)
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, checkpoint.ErrLockLost) {
+		// Another process may be running this pipeline now: this run
+		// stopped taking work when it noticed, and must not look done.
+		outcome, runErr = OutcomeFatal, cause
+		sum.Stopped = "fatal: " + cause.Error()
 	}
 	if r.rejects != nil {
 		if err := r.rejects.Close(); err != nil && runErr == nil {
@@ -220,6 +231,9 @@ func (o RunOptions) withDefaults() RunOptions {
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}
+	if o.LockTTL <= 0 {
+		o.LockTTL = defaultLockTTL
+	}
 	return o
 }
 
@@ -255,8 +269,14 @@ func openCheckpoint(ctx context.Context, location string, clk clock.Clock) (chec
 // ErrLocked is matched when another process holds the pipeline's run lock.
 var ErrLocked = errors.New("pipeline is running elsewhere")
 
-// holdLock takes the pipeline's run lock and renews it until release.
-func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts RunOptions) (release func(), err error) {
+// holdLock takes the pipeline's run lock and renews it every quarter of
+// its lease until release. The context it returns is ctx, canceled with a
+// cause wrapping checkpoint.ErrLockLost when the lease is lost: another
+// process took the lock over, or renewals failed for longer than the
+// lease (the lock may have expired and been taken). The run then stops
+// taking work.
+func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts RunOptions) (context.Context, func(), error) {
+	lockTTL := opts.LockTTL
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
 	ok, holder, expires, err := store.AcquireLock(ctx, pipeline, owner, lockTTL)
@@ -269,27 +289,46 @@ func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts
 		}
 	}
 	if err != nil {
-		return nil, err
+		return ctx, nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: %s holds the lock of pipeline %s until %s (it is renewed while that run lives)",
+		return ctx, nil, fmt.Errorf("%w: %s holds the lock of pipeline %s until %s (it is renewed while that run lives)",
 			ErrLocked, holder, pipeline, expires.Format(time.RFC3339))
 	}
+	runCtx, lost := context.WithCancelCause(ctx)
 	renewCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		// Wall time, whatever clock the run uses: the lease is about real
 		// processes on real hosts.
-		for (clock.Real{}).Sleep(renewCtx, lockTTL/4) == nil {
-			if err := store.RenewLock(renewCtx, pipeline, owner, lockTTL); err != nil && renewCtx.Err() == nil {
-				opts.Logger.Error("could not renew the run lock", "error", err)
+		wall := clock.Real{}
+		renewed := wall.Now()
+		for wall.Sleep(renewCtx, lockTTL/4) == nil {
+			err := store.RenewLock(renewCtx, pipeline, owner, lockTTL)
+			switch {
+			case err == nil:
+				renewed = wall.Now()
+				continue
+			case renewCtx.Err() != nil:
+				return
+			case !errors.Is(err, checkpoint.ErrLockLost) && wall.Now().Sub(renewed) < lockTTL*3/4:
+				opts.Logger.Warn("could not renew the run lock; trying again", "error", err)
+				continue
 			}
+			if !errors.Is(err, checkpoint.ErrLockLost) {
+				err = fmt.Errorf("%w: no renewal for %s: %w", checkpoint.ErrLockLost, wall.Now().Sub(renewed).Round(time.Second), err)
+			}
+			err = fmt.Errorf("the run lock of pipeline %s was lost, so another process may be running it; this run stopped taking work: %w", pipeline, err)
+			opts.Logger.Error("run lock lost", "error", err)
+			lost(err)
+			return
 		}
 	}()
-	return func() {
+	return runCtx, func() {
 		stop()
 		<-done
+		lost(context.Canceled)
 		_ = store.ReleaseLock(context.WithoutCancel(ctx), pipeline, owner)
 	}, nil
 }

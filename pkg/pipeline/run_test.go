@@ -2,10 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -278,7 +282,7 @@ func TestRunLockRefusesSecondRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release, err := holdLock(context.Background(), store, p.Name, RunOptions{}.withDefaults())
+	_, release, err := holdLock(context.Background(), store, p.Name, RunOptions{}.withDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +294,53 @@ func TestRunLockRefusesSecondRun(t *testing.T) {
 	store.Close()
 	if sum := h.run(p, nil); sum.Counts.Created != 3 {
 		t.Fatalf("after release: %+v", sum.Counts)
+	}
+}
+
+// lockLostHandler closes lost when the run logs that its lock is gone.
+type lockLostHandler struct {
+	slog.Handler
+	once *sync.Once
+	lost chan struct{}
+}
+
+func (h lockLostHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "run lock lost" {
+		h.once.Do(func() { close(h.lost) })
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func TestRunStopsWhenItsLockIsTakenOver(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(30))
+	p := h.pipeline("")
+	lost := make(chan struct{})
+	logs := lockLostHandler{Handler: slog.NewTextHandler(io.Discard, nil), once: &sync.Once{}, lost: lost}
+	var stolen atomic.Bool
+	h.hook(func() {
+		if stolen.Swap(true) {
+			return
+		}
+		// Another host takes the pipeline over: its lock row replaces ours.
+		if err := sqliteExec(p.Checkpoint, `UPDATE locks SET owner = 'other-host:1:1'`); err != nil {
+			t.Error(err)
+		}
+		select {
+		case <-lost:
+		case <-time.After(30 * time.Second):
+			t.Error("the run never noticed that its lock was taken over")
+		}
+	})
+	sum, err := h.runErr(context.Background(), p, func(o *RunOptions) {
+		o.LockTTL = 40 * time.Millisecond
+		o.Logger = slog.New(logs)
+	})
+	if !errors.Is(err, checkpoint.ErrLockLost) || sum == nil {
+		t.Fatalf("run = %v: want it stopped for the lost lock", err)
+	}
+	if sum.ExitCode != OutcomeFatal || !strings.Contains(sum.Stopped, "lock") || sum.Counts.Created >= 30 {
+		t.Fatalf("exit %d stopped %q counts %+v: want a fatal stop before the end", sum.ExitCode, sum.Stopped, sum.Counts)
 	}
 }
 
