@@ -56,9 +56,10 @@ type chaosReport struct {
 	print bool
 	lines []string
 
-	pushTime                time.Duration
-	cleanRatio, engineRatio float64
-	lookups, lookupBound    int
+	pushTime                             time.Duration
+	cleanRatio, engineRatio, neededRatio float64
+	lookups, lookupBound                 int
+	totalsMatch                          bool
 }
 
 func (r *chaosReport) add(format string, args ...any) {
@@ -114,16 +115,22 @@ func (r *chaosReport) push(c *chaosRunner, fs chaosState, cs *chaosSim, m chaosR
 	r.engineRatio = float64(clean-t.byKind["lookup"]) / float64(m.total())
 	r.lookups = t.byKind["lookup"]
 	r.lookupBound = t.faultedCreates + (c.kills+c.quotas)*c.sz.workers
+	// The minimum needed under faults: the minimum, plus one lookup for
+	// each create whose outcome a fault or a kill left unknown.
+	needed := m.total() + min(r.lookups, r.lookupBound)
+	r.neededRatio = float64(clean) / float64(needed)
+	r.totalsMatch = t.total+comp == st.TotalRequests
 	r.add("push: %d rows, %d valid contacts wanted; %d runs: %d killed (SIGKILL), %d quota stops (exit 3), other exits %v, %s",
 		c.sz.rows, fs.want, c.runs, c.kills, c.quotas, c.codes, r.pushTime.Round(time.Second))
 	r.add("push faults injected (all clients): %s; 429s: %d to alexsync, %d in all", chaosFmtCounts(st.Faults), t.limited, st.RateLimited)
 	r.add("push final state %s (the simulator counts %d duplicate phones)", fs, st.DuplicatePhones)
 	r.add("requests: alexsync %d + competitor %d = %d (simulator total %d%s; %d alexsync requests abandoned in the latency by killed children, uncounted)",
-		t.total, comp, t.total+comp, st.TotalRequests, chaosCheckMark(t.total+comp == st.TotalRequests), t.abandoned)
+		t.total, comp, t.total+comp, st.TotalRequests, chaosCheckMark(r.totalsMatch), t.abandoned)
 	r.add("minimum %d = %d creates + %d updates + %d deletes + %d listing page", m.total(), m.creates, m.updates, m.deletes, m.listing)
 	r.add("alexsync without faults and 429s, by kind: %s", chaosFmtCounts(t.byKind))
 	r.add("ratio all/minimum            %.3f (%d requests: %d answered by an injected fault, %d by 429)", float64(t.total)/float64(m.total()), t.total, t.faults, t.limited)
 	r.add("ratio clean/minimum          %.3f (%d: without injected faults and 429s)", r.cleanRatio, clean)
+	r.add("ratio clean/needed           %.3f (%d / %d = minimum + the lookups unknown outcomes justify; bound 1.15)", r.neededRatio, clean, needed)
 	r.add("ratio engine/minimum         %.3f (%d: clean without lookups by phone; bound 1.15)", r.engineRatio, clean-r.lookups)
 	r.add("lookups by phone             %d (bound %d = %d creates with an unknown outcome + (%d kills + %d quota stops) x %d workers)",
 		r.lookups, r.lookupBound, t.faultedCreates, c.kills, c.quotas, c.sz.workers)

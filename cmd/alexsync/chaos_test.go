@@ -401,6 +401,12 @@ func chaosPush(t *testing.T, sz chaosSize, rep *chaosReport) {
 	if c.quotas == 0 {
 		t.Errorf("no run stopped at the daily quota: the scaled day is too generous for the test to prove the resume")
 	}
+	if !rep.totalsMatch {
+		t.Errorf("alexsync's and the competitor's requests do not add up to the simulator's total: a request went uncounted")
+	}
+	if rep.neededRatio > 1.15 {
+		t.Errorf("requests without injected faults and 429s are %.3fx the minimum needed (creates, updates, deletes, listing, and a lookup per unknown outcome); want at most 1.15x", rep.neededRatio)
+	}
 	if rep.engineRatio > 1.15 {
 		t.Errorf("requests without injected faults, 429s and lookups are %.3fx the minimum %d; want at most 1.15x", rep.engineRatio, min.total())
 	}

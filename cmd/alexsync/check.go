@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/plan"
+	"github.com/alexsync/alexsync/pkg/redact"
 	"github.com/alexsync/alexsync/pkg/smartalex"
 )
 
@@ -52,7 +53,7 @@ func runCheck(cmd *cobra.Command, api config.API, verbose bool) error {
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if verbose {
-		logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+		logger = slog.New(redact.NewHandler(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
 	client, err := smartalex.NewClient(api.URL(), key, smartalex.WithLogger(logger),
 		smartalex.WithUserAgent("alexsync/"+buildVersion()),

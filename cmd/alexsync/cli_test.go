@@ -173,3 +173,74 @@ func TestRunUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReportForEveryOutcome: a scheduler reads the report whatever
+// happened, so one is written for runs that end before planning too, and
+// its maps are never null.
+func TestReportForEveryOutcome(t *testing.T) {
+	e := newCLIEnv(t, 3, "")
+	tests := []struct {
+		name      string
+		prep      func(*testing.T)
+		args      []string
+		wantExit  int
+		wantError string
+	}{
+		{"no key", func(t *testing.T) { t.Setenv("SMARTALEX_API_KEY", "") }, []string{e.path("p.yaml")}, ExitUsage, "SMARTALEX_API_KEY is not set"},
+		{"missing pipeline", nil, []string{e.path("nope.yaml")}, ExitUsage, "nope.yaml"},
+		{"refused key", func(t *testing.T) { t.Setenv("SMARTALEX_API_KEY", "sk_test_revoked") }, []string{e.path("p.yaml"), "--api-url", e.url}, ExitFatal, "refused the key"},
+		{"dry run", nil, []string{e.path("p.yaml"), "--api-url", e.url, "--dry-run"}, ExitOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.prep != nil {
+				tc.prep(t)
+			}
+			report := e.path(strings.ReplaceAll(tc.name, " ", "-") + ".json")
+			code, out, errs := e.exec(append(append([]string{"run"}, tc.args...), "--report", report)...)
+			if code != tc.wantExit {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.wantExit, out, errs)
+			}
+			b, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatalf("no report: %v", err)
+			}
+			var rep struct {
+				ExitCode int    `json:"exit_code"`
+				Error    string `json:"error"`
+				Requests struct {
+					ByStatus map[string]int `json:"by_status"`
+				} `json:"requests"`
+				FinishedAt string `json:"finished_at"`
+			}
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.ExitCode != tc.wantExit || !strings.Contains(rep.Error, tc.wantError) || (tc.wantError == "") != (rep.Error == "") {
+				t.Fatalf("report exit %d error %q; want %d and %q", rep.ExitCode, rep.Error, tc.wantExit, tc.wantError)
+			}
+			if rep.Requests.ByStatus == nil || strings.Contains(string(b), "null") || rep.FinishedAt == "" {
+				t.Fatalf("report with a null or missing field:\n%s", b)
+			}
+		})
+	}
+}
+
+func TestReportToStdout(t *testing.T) {
+	e := newCLIEnv(t, 3, "")
+	code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--report", "-")
+	var rep struct {
+		Pipeline string         `json:"pipeline"`
+		Counts   map[string]int `json:"counts"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Counts["created"] != 3 {
+		t.Fatalf("exit %d: stdout is not the report\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if !strings.Contains(errs, "3 created") {
+		t.Fatalf("the summary belongs on stderr with --report -:\n%s", errs)
+	}
+	code, out, _ = e.exec("validate", e.path("p.yaml"), "--report", "-")
+	if code != 0 || !json.Valid([]byte(out)) {
+		t.Fatalf("validate --report -: exit %d\n%s", code, out)
+	}
+}

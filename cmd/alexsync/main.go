@@ -68,11 +68,18 @@ func newRootCmd() *cobra.Command {
 platform, sending only what changed and staying inside the API quotas, and
 pulls call records back out for reporting.`,
 		Example: `  # try everything against the built-in simulator
-  alexsync sim --addr 127.0.0.1:8089 --key sk_test_demo
-  alexsync version`,
+  alexsync sim --addr 127.0.0.1:8089 --key sk_test_demo &
+  SMARTALEX_API_KEY=sk_test_demo alexsync run pipelines/demo-import.yaml \
+      --api-url http://127.0.0.1:8089/v1 --dry-run
+
+  # the nightly sync, with a machine-readable report
+  alexsync run nightly.yaml --quiet --report out/nightly.json`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Shell completion stays available (alexsync completion bash) but out of
+	// the command list, which keeps to what a run needs.
+	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd(), newRunCmd(), newStatusCmd(), newExplainCmd())
 	return root

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +68,7 @@ Exit codes:
 	fl.BoolVar(&f.dryRun, "dry-run", false, "plan only: print what would be sent, send nothing")
 	fl.IntVar(&f.workers, "workers", 0, "concurrent requests (default: the pipeline's api.workers)")
 	fl.IntVar(&f.maxRequests, "max-requests", 0, "stop after this many API requests (exit 3; the next run resumes)")
-	fl.StringVar(&f.report, "report", "", "write the run report as JSON to this file")
+	fl.StringVar(&f.report, "report", "", "write the run report as JSON to this file (- for stdout); written for every outcome")
 	fl.StringVar(&f.apiURL, "api-url", "", "API base URL (overrides api.base_url and SMARTALEX_API_URL)")
 	fl.BoolVar(&f.yes, "yes", false, "allow more deletes than deletes.max and more changes than guards.max_change_ratio")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
@@ -83,9 +84,15 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	if f.workers < 0 || f.workers > 64 || f.maxRequests < 0 {
 		return usageError{fmt.Errorf("--workers must be 1..64 and --max-requests not negative")}
 	}
+	started := time.Now().UTC()
 	p, err := config.LoadPipeline(path)
 	if err != nil {
-		return err
+		return failureReport(f, &pipeline.RunSummary{Pipeline: path, DryRun: f.dryRun, StartedAt: started}, err, cmd.OutOrStdout())
+	}
+	// With --report -, the report owns stdout and the summary goes to stderr.
+	out := cmd.OutOrStdout()
+	if f.report == "-" {
+		out = cmd.ErrOrStderr()
 	}
 	bar := !f.quiet && !f.verbose && f.logFormat == "text" && isTerminal(cmd.ErrOrStderr())
 	opts := pipeline.RunOptions{DryRun: f.dryRun, Workers: f.workers, MaxRequests: f.maxRequests, APIURL: f.apiURL, Yes: f.yes,
@@ -93,23 +100,31 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	if bar {
 		opts.Progress = &barProgress{w: cmd.ErrOrStderr()}
 	}
+	failed := &pipeline.RunSummary{Pipeline: p.Name, Kind: p.Kind, DryRun: f.dryRun, StartedAt: started}
 	if !f.dryRun {
 		if opts.Key, err = p.API.Key(); err != nil {
-			return err
+			return failureReport(f, failed, err, cmd.OutOrStdout())
 		}
 	}
 	sum, runErr := pipeline.Run(cmd.Context(), p, opts)
 	if smartalex.IsUnauthorized(runErr) {
 		runErr = fmt.Errorf("the API refused the key from %s (expired or revoked?): %w", keySource(p.API), runErr)
 	}
-	if sum == nil || (runErr != nil && sum.Plan == nil) {
-		return runErr // nothing was planned: the error says it all
+	if sum == nil || (runErr != nil && sum.Plan == nil && sum.Pull == nil) {
+		// Nothing was planned: the error says it all.
+		if sum != nil {
+			failed = sum
+		}
+		return failureReport(f, failed, runErr, cmd.OutOrStdout())
+	}
+	if runErr != nil {
+		sum.Error = redact.Text(runErr.Error())
 	}
 	if !f.quiet {
-		printRun(cmd.OutOrStdout(), sum)
+		printRun(out, sum)
 	}
 	if f.report != "" {
-		if err := writeJSON(f.report, sum); err != nil {
+		if err := writeReport(f.report, sum, cmd.OutOrStdout()); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
@@ -122,9 +137,6 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	return nil
 }
 
-// newLogger logs to w: errors only with --quiet, every request with
-// --verbose, warnings only while a progress bar is drawn (info lines would
-// tear it), info otherwise.
 // keySource names where the key was read from, never the key.
 func keySource(a config.API) string {
 	if a.KeyFile != "" {
@@ -133,6 +145,10 @@ func keySource(a config.API) string {
 	return "environment variable " + orDefault(a.KeyEnv, config.DefaultKeyEnv)
 }
 
+// newLogger logs to w: errors only with --quiet, every request with
+// --verbose, warnings only while a progress bar is drawn (info lines would
+// tear it), info otherwise. Every line is masked by redact.NewHandler: no
+// log line carries a full phone number or email, even a raw API error.
 func newLogger(w io.Writer, f runFlags, bar bool) *slog.Logger {
 	level := slog.LevelInfo
 	switch {
@@ -145,9 +161,9 @@ func newLogger(w io.Writer, f runFlags, bar bool) *slog.Logger {
 	}
 	o := &slog.HandlerOptions{Level: level}
 	if f.logFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, o))
+		return slog.New(redact.NewHandler(slog.NewJSONHandler(w, o)))
 	}
-	return slog.New(slog.NewTextHandler(w, o))
+	return slog.New(redact.NewHandler(slog.NewTextHandler(w, o)))
 }
 
 func printRun(w io.Writer, s *pipeline.RunSummary) {
@@ -242,4 +258,21 @@ func outcomeText(o pipeline.Outcome) string {
 		return "interrupted"
 	}
 	return "fatal error"
+}
+
+// failureReport writes a report for a run that ended before it planned
+// anything (a configuration error, a refused key, the run lock held, a
+// signal while reading), so that a scheduler never reads an older report
+// as tonight's. It returns err, which the caller exits with.
+func failureReport(f runFlags, sum *pipeline.RunSummary, err error, stdout io.Writer) error {
+	if f.report == "" || err == nil {
+		return err
+	}
+	sum.FinishedAt = time.Now().UTC()
+	sum.ExitCode = pipeline.Outcome(exitCode(err))
+	sum.Error = redact.Text(err.Error())
+	if werr := writeReport(f.report, sum, stdout); werr != nil {
+		return fmt.Errorf("%w (and the report could not be written: %v)", err, werr)
+	}
+	return err
 }

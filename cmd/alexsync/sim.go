@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alexsync/alexsync/pkg/plan"
+	"github.com/alexsync/alexsync/pkg/redact"
 	"github.com/alexsync/alexsync/pkg/sim"
 )
 
@@ -97,7 +98,7 @@ func (f *simFlags) bind(cmd *cobra.Command) {
 	fl.Float64Var(&o.ResetRate, "reset-rate", 0, "probability of a dropped connection without a change, in [0,1]")
 	fl.DurationVar(&o.Latency, "latency", 0, "mean added latency per request (jittered 0.5x..1.5x)")
 	fl.StringVar(&o.Duplicates, "duplicates", sim.DefaultDuplicates, "allow or reject a phone held by another contact")
-	fl.IntVar(&o.Calls, "calls", 0, "calls seeded over the last 3 days at start (ignored when --state loads)")
+	fl.IntVar(&o.Calls, "calls", 0, "calls seeded over the last 3 days at start, linked to the existing contacts (added to a loaded --state; unlinked while there are no contacts)")
 	fl.Float64Var(&o.CallRate, "call-rate", 0, "new calls per simulated minute")
 	fl.DurationVar(&o.LateAfter, "late-after", 0, "delay before late call fields appear (0 = 5 minutes)")
 	fl.StringVar(&o.Shapes, "shapes", sim.DefaultShapes, "JSON field names: new, old or mixed")
@@ -132,7 +133,7 @@ func (f *simFlags) options(stderr io.Writer) (sim.Options, error) {
 	if f.verbose {
 		level = slog.LevelDebug
 	}
-	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	o.Logger = slog.New(redact.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 	return o, o.Validate()
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -110,6 +111,98 @@ func TestCheckLoopback(t *testing.T) {
 		t.Run(tc.addr, func(t *testing.T) {
 			if err := checkLoopback(tc.addr, tc.public); (err == nil) != tc.ok {
 				t.Fatalf("checkLoopback(%q, %v) = %v", tc.addr, tc.public, err)
+			}
+		})
+	}
+}
+
+// startSim runs `alexsync sim` with args on a free loopback port and returns
+// its base URL and a function that stops it and returns its stderr.
+func startSim(t *testing.T, args ...string) (base string, stop func() string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		done <- execute(ctx, append([]string{"sim", "--addr", "127.0.0.1:0"}, args...), pw, &stderr)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		cancel()
+		<-done
+		t.Fatalf("no output; stderr %s", stderr.String())
+	}
+	base = regexp.MustCompile(`http://127\.0\.0\.1:\d+/v1`).FindString(lines.Text())
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return base, func() string {
+		t.Helper()
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("sim exit %d; stderr %s", code, stderr.String())
+		}
+		return stderr.String() // read only after execute returned
+	}
+}
+
+// simCall sends one request with the default key and decodes the JSON body.
+func simCall(t *testing.T, method, url, body string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+defaultSimKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %v %v", method, url, resp.StatusCode, out, err)
+	}
+	return out
+}
+
+func TestSimCallsWithState(t *testing.T) {
+	const warning = "no contacts yet: seeded calls are not linked to a contact"
+	state := filepath.Join(t.TempDir(), "state.json")
+	var contactID string
+	steps := []struct {
+		name       string
+		calls      string
+		addContact bool
+		wantCalls  int
+		wantLinked int
+		wantWarn   bool
+	}{
+		{"fresh start: unlinked calls, said once", "3", true, 3, 0, true},
+		{"loaded state: more calls, linked", "4", false, 7, 4, false},
+		{"loaded state without --calls", "0", false, 7, 4, false},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			base, stop := startSim(t, "--state", state, "--calls", st.calls)
+			if st.addContact {
+				created := simCall(t, "POST", base+"/contacts", `{"first_name":"Ada","phone":"+14155550123"}`)
+				contactID = created["data"].(map[string]any)["id"].(string)
+			}
+			calls := simCall(t, "GET", base+"/calls?per_page=100", "")["data"].([]any)
+			linked := 0
+			for _, c := range calls {
+				if c.(map[string]any)["contact_id"] == contactID {
+					linked++
+				}
+			}
+			stderr := stop()
+			if len(calls) != st.wantCalls || linked != st.wantLinked {
+				t.Errorf("%d calls, %d linked to %s; want %d, %d", len(calls), linked, contactID, st.wantCalls, st.wantLinked)
+			}
+			if n := strings.Count(stderr, warning); n != map[bool]int{true: 1}[st.wantWarn] {
+				t.Errorf("warning %d times in stderr, want it: %v; stderr:\n%s", n, st.wantWarn, stderr)
 			}
 		})
 	}

@@ -75,7 +75,7 @@ func printStatus(w io.Writer, r *pipeline.StatusReport) {
 	if r.Quota != nil {
 		fmt.Fprintf(w, "quota       %d of %d requests used today (%s); resets %s\n", r.Quota.UsedDay, r.Quota.PerDay, r.Quota.Plan, r.Quota.ResetsAt.Format(time.RFC3339))
 	} else {
-		fmt.Fprintln(w, "quota       unknown: set the API key's variable to see today's use")
+		fmt.Fprintln(w, "quota       unknown: no run has sent a request yet")
 	}
 	if r.Cursor != "" {
 		fmt.Fprintf(w, "cursor      %s\n", r.Cursor)
@@ -201,6 +201,13 @@ func printExplain(w io.Writer, ex *pipeline.Explanation) {
 	}
 	for _, a := range ex.Attempts {
 		fmt.Fprintf(w, "  %s  %-9s %s", a.At.Format(time.RFC3339), a.Action, a.Outcome)
+		if a.Status != 0 {
+			fmt.Fprintf(w, " (HTTP %d", a.Status)
+			if a.RequestID != "" {
+				fmt.Fprintf(w, ", request %s", a.RequestID)
+			}
+			fmt.Fprint(w, ")")
+		}
 		if a.Error != "" {
 			fmt.Fprintf(w, ": %s", a.Error)
 		}

@@ -41,9 +41,13 @@ or mapping does not fit the source; 1 anything else.`,
 			if err != nil {
 				return err
 			}
-			printValidate(cmd.OutOrStdout(), sum)
+			out := cmd.OutOrStdout()
+			if report == "-" {
+				out = cmd.ErrOrStderr() // the report owns stdout
+			}
+			printValidate(out, sum)
 			if report != "" {
-				if err := writeJSON(report, sum); err != nil {
+				if err := writeReport(report, sum, cmd.OutOrStdout()); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}
 			}
@@ -54,7 +58,7 @@ or mapping does not fit the source; 1 anything else.`,
 		},
 	}
 	cmd.Flags().StringVar(&normalized, "normalized", "", "write the contacts as they would be sent to this CSV file")
-	cmd.Flags().StringVar(&report, "report", "", "write the summary as JSON to this file")
+	cmd.Flags().StringVar(&report, "report", "", "write the summary as JSON to this file (- for stdout)")
 	return cmd
 }
 
@@ -104,17 +108,35 @@ func breakdown(m map[string]int) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// writeJSON writes v as indented JSON, atomically, readable by the owner only.
-func writeJSON(path string, v any) error {
+// writeReport writes v as indented JSON: to stdout for "-"; straight
+// into an existing file that is not a regular one (a pipe, /dev/stdout);
+// otherwise atomically (temp file and rename), readable by the owner only.
+func writeReport(path string, v any, stdout io.Writer) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err := stdout.Write(b)
+		return err
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

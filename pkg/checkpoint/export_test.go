@@ -24,3 +24,6 @@ func PostgresSetting(s *PostgresStore, name string) string {
 
 // PgBusy is the PostgreSQL store's busy classifier.
 var PgBusy = pgBusy
+
+// PostgresTables lists the tables SizeBytes counts.
+func PostgresTables() []string { return pgTables }

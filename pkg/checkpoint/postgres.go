@@ -152,3 +152,21 @@ func pgBusy(err error) bool {
 	}
 	return false
 }
+
+// pgTables are the checkpoint's tables, for SizeBytes.
+var pgTables = []string{"records", "attempts", "runs", "quota_ledger", "cursors", "meta", "locks",
+	"schema_version", "baselines", "baseline_chunks", "record_changes"}
+
+// SizeBytes returns the disk space of the checkpoint's tables, their
+// indexes and TOAST data in the store's schema.
+func (s *PostgresStore) SizeBytes(ctx context.Context) (int64, error) {
+	db, err := s.read(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var size int64
+	err = db.Raw(`SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname IN ?`, pgTables).Scan(&size).Error
+	return size, err
+}

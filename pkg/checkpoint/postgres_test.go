@@ -157,6 +157,19 @@ func TestPostgresSchema(t *testing.T) {
 			t.Errorf("%s is %q, want unbounded text", col, typ)
 		}
 	}
+	// SizeBytes counts exactly the checkpoint's tables of this schema.
+	var tables int
+	if err := admin.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	if err := admin.QueryRowContext(t.Context(), `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, schema).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if size, err := s.SizeBytes(t.Context()); err != nil || size != want || size == 0 || tables != len(checkpoint.PostgresTables()) {
+		t.Fatalf("SizeBytes = %d, %v; want %d over the schema's %d tables (store knows %d)", size, err, want, tables, len(checkpoint.PostgresTables()))
+	}
 	settings := []struct{ name, want string }{
 		{"lock_timeout", "1234ms"},
 		{"application_name", "alexsync"},

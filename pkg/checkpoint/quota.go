@@ -70,6 +70,33 @@ func (c *core) RefundQuota(ctx context.Context, keyHash, day string, n int) erro
 	})
 }
 
+// RaiseQuota sets the day's usage to atLeast when it is lower.
+func (c *core) RaiseQuota(ctx context.Context, keyHash, day string, atLeast int) (int, error) {
+	if err := validQuota(keyHash, day, atLeast); err != nil {
+		return 0, err
+	}
+	var used int
+	now := c.now()
+	err := c.w.do(ctx, func(tx *gorm.DB) error {
+		where := map[string]any{"key_hash": keyHash, "day": day}
+		err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&quotaRow{KeyHash: keyHash, Day: day, UpdatedAt: now}).Error
+		if err != nil {
+			return err
+		}
+		err = tx.Model(&quotaRow{}).Where(where).Where("used < ?", atLeast).
+			Updates(map[string]any{"used": atLeast, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return tx.Model(&quotaRow{}).Where(where).Select("used").Scan(&used).Error
+	})
+	if err != nil {
+		return 0, err
+	}
+	return used, nil
+}
+
 // QuotaUsed returns the day's committed usage.
 func (c *core) QuotaUsed(ctx context.Context, keyHash, day string) (int, error) {
 	db, err := c.read(ctx)

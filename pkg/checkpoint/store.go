@@ -125,6 +125,10 @@ type Ledger interface {
 	SpendQuota(ctx context.Context, keyHash, day string, n, limit int) (used int, ok bool, err error)
 	// RefundQuota gives back n requests the API did not count (never below 0).
 	RefundQuota(ctx context.Context, keyHash, day string, n int) error
+	// RaiseQuota sets the day's usage to atLeast when it is lower, and
+	// returns the usage after the call: the server counted requests this
+	// ledger did not see (another client on the same key).
+	RaiseQuota(ctx context.Context, keyHash, day string, atLeast int) (used int, err error)
 	// QuotaUsed returns the day's committed usage (0 when none).
 	QuotaUsed(ctx context.Context, keyHash, day string) (int, error)
 }

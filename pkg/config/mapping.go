@@ -22,6 +22,9 @@ type Mapping struct {
 	RegionColumn Region `yaml:"region_column"`
 	// Path is the file the mapping came from ("" when inline).
 	Path string `yaml:"-"`
+	// file is the pipeline file an inline mapping is written in; see File.
+	// Unexported, so it stays out of the JSON that fingerprints a mapping.
+	file string
 }
 
 // ContactFields are the contact fields a mapping may set, in the order
@@ -254,10 +257,20 @@ func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
 	return err
 }
 
-// LoadMapping reads and validates a mapping file.
+// LoadMapping reads and validates a mapping file. Errors are *FileError
+// naming path, and the line when there is one.
 func LoadMapping(path string) (*Mapping, error) {
+	b, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseMapping(path, b)
+}
+
+// parseMapping decodes and validates b, the content of mapping file path.
+func parseMapping(path string, b []byte) (*Mapping, error) {
 	var m Mapping
-	if err := decodeFile(path, &m); err != nil {
+	if err := decodeNamed(path, b, &m); err != nil {
 		return nil, err
 	}
 	m.Path = path
@@ -277,6 +290,20 @@ func (m *Mapping) validate() error {
 		return fmt.Errorf("key: empty column name")
 	}
 	return nil
+}
+
+// File returns the file the mapping is written in, for error messages
+// whose lines count in that file: Path, or for an inline mapping loaded
+// by Pipeline.LoadMapping the pipeline file; "inline mapping" when the
+// mapping was built in code.
+func (m *Mapping) File() string {
+	switch {
+	case m.Path != "":
+		return m.Path
+	case m.file != "":
+		return m.file
+	}
+	return "inline mapping"
 }
 
 // Name returns the mapping's file name without extension, or "inline".

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -67,6 +70,7 @@ func TestLoadMappingErrors(t *testing.T) {
 		want string
 	}{
 		{"empty file", "", "file is empty"},
+		{"only a document marker", "# a mapping\n---", "file is empty"},
 		{"not a mapping", "- a\n- b\n", ":1: want a mapping"},
 		{"unknown top key", "fields: {first_name: A, phone: B}\nregion: X\n", `:2: unknown key "region"`},
 		{"unknown contact field", "fields:\n  first_name: A\n  phone: B\n  mobile: C\n", `:4: unknown contact field "mobile"`},
@@ -105,15 +109,45 @@ func TestEnvExpansion(t *testing.T) {
 	}
 }
 
+// lineBreaks matches what YAML counts as a line break.
+var lineBreaks = regexp.MustCompile("\r\n|[\r\n\u0085\u2028\u2029]")
+
+// FuzzLoadMapping checks that every error from loading a mapping file is
+// a *FileError naming the file, and that a positional error (the decoder
+// found a line, or the YAML library's message has one) carries that line,
+// one within the file, in the message's "file:line:" prefix.
 func FuzzLoadMapping(f *testing.F) {
 	f.Add(issueMapping)
 	f.Add("fields: {first_name: {template: '{A} {B}'}, phone: {detect: [tel, mobile]}}")
 	f.Add("key: a\nfields:\n  first_name: &x A\n  phone: *x\n")
+	f.Add("fields:\n  first_name: {column: A, transform: [shout]}\n  phone: B\n")
+	f.Add("fields:\r\n  first_name: A\r\n  mobile: B\r\n")
+	f.Add("fields: [\n")
+	f.Add("fields:\n  first_name: A\n")
+	f.Add("---")
+	const name = "fuzz/mapping.yaml"
 	f.Fuzz(func(t *testing.T, body string) {
-		var m Mapping
-		if err := decodeBytes([]byte(body), &m); err != nil {
+		_, err := parseMapping(name, []byte(body))
+		if err == nil {
 			return
 		}
-		_ = m.validate()
+		var fe *FileError
+		if !errors.As(err, &fe) || fe.Path != name || !strings.HasPrefix(err.Error(), name+":") {
+			t.Fatalf("error %q does not name the file %s", err, name)
+		}
+		var le *lineError
+		derr := decodeBytes([]byte(body), &Mapping{})
+		switch {
+		case errors.As(derr, &le):
+			lines := len(lineBreaks.FindAllStringIndex(body, -1)) + 1
+			if fe.Line != le.line || le.line < 1 || le.line > lines {
+				t.Fatalf("error %q: line %d, want line %d of %d", err, fe.Line, le.line, lines)
+			}
+			if prefix := fmt.Sprintf("%s:%d: ", name, le.line); !strings.HasPrefix(err.Error(), prefix) {
+				t.Fatalf("error %q does not start with %q", err, prefix)
+			}
+		case fe.Line == 0 && yamlLine.MatchString(fe.Err.Error()):
+			t.Fatalf("error %q has a line in its text but not in FileError.Line", err)
+		}
 	})
 }

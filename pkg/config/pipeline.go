@@ -67,7 +67,7 @@ type Output struct {
 	Path   string `yaml:"path"`    // csv, xlsx
 	Excel  bool   `yaml:"excel"`   // csv: a BOM and CRLF so Excel opens it right
 	Driver string `yaml:"driver"`  // sql: sqlite | postgres | mysql
-	DSN    string `yaml:"dsn"`     // sql
+	DSN    string `yaml:"dsn"`     // sql: a sqlite file, or a DSN without a password
 	DSNEnv string `yaml:"dsn_env"` // sql: the DSN from the environment
 }
 
@@ -87,7 +87,7 @@ type Source struct {
 	SheetIndex int    `yaml:"sheet_index"` // xlsx: 1-based; default the first visible sheet
 
 	Driver       string            `yaml:"driver"`        // sql: sqlite | postgres | mysql
-	DSN          string            `yaml:"dsn"`           // sql: connection string (prefer dsn_env)
+	DSN          string            `yaml:"dsn"`           // sql: a sqlite file, or a DSN without a password
 	DSNEnv       string            `yaml:"dsn_env"`       // sql: environment variable holding the DSN
 	Query        string            `yaml:"query"`         // sql: SELECT with @named parameters
 	Params       map[string]string `yaml:"params"`        // sql: values of the named parameters
@@ -151,10 +151,11 @@ const (
 )
 
 // LoadPipeline reads, validates and resolves a pipeline file. Errors name
-// the file and, where they can, the line.
+// the file and, where they can, the line. A postgres or mysql DSN with a
+// password written in the file is refused (see checkInlineDSNs).
 func LoadPipeline(path string) (*Pipeline, error) {
 	var p Pipeline
-	if err := decodeFile(path, &p); err != nil {
+	if err := decodeFile(path, &p, checkInlineDSNs); err != nil {
 		return nil, err
 	}
 	abs, err := filepath.Abs(path)
@@ -353,10 +354,11 @@ func (p *Pipeline) resolvePaths() {
 }
 
 // LoadMapping returns the pipeline's mapping, reading its file if it is
-// not inline.
+// not inline. An inline mapping's File is the pipeline file.
 func (p *Pipeline) LoadMapping() (*Mapping, error) {
 	if p.Mapping.Inline != nil {
 		m := *p.Mapping.Inline
+		m.file = p.Path
 		if err := m.validate(); err != nil {
 			return nil, &FileError{Path: p.Path, Err: fmt.Errorf("mapping: %w", err)}
 		}

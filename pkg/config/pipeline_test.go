@@ -78,6 +78,13 @@ func TestInlineMapping(t *testing.T) {
 	if err != nil || m.Fields.Specs["phone"].Columns[0] != "Tel" {
 		t.Fatalf("inline mapping = %+v, %v", m, err)
 	}
+	if m.Name() != "inline" || m.Path != "" || m.File() != p.Path || m.Fields.Specs["phone"].Line != 6 {
+		t.Fatalf("inline mapping: Name %q, Path %q, File %q, phone line %d; want inline, \"\", %s, 6",
+			m.Name(), m.Path, m.File(), m.Fields.Specs["phone"].Line, p.Path)
+	}
+	if got := (&Mapping{}).File(); got != "inline mapping" {
+		t.Fatalf("File of a mapping built in code = %q", got)
+	}
 	_, err = LoadPipeline(writeFile(t, "p.yaml", "source: {type: csv, path: c.csv}\nphone: {default_region: US}\nmapping:\n  fields: {first_name: Name, phone: Tel}\n  regions: X\n"))
 	if err == nil || !strings.Contains(err.Error(), `:5: unknown key "regions"`) {
 		t.Fatalf("unknown key in an inline mapping: %v", err)
@@ -120,7 +127,7 @@ func FuzzLoadPipeline(f *testing.F) {
 	f.Add("source: {type: sql, driver: sqlite, dsn: x.db, query: 'select * from t where u > @cursor', cursor_column: u}\nmapping: {fields: {first_name: a, phone: b}}\nphone: {default_region: US}\n")
 	f.Fuzz(func(t *testing.T, body string) {
 		var p Pipeline
-		if err := decodeBytes([]byte(body), &p); err != nil {
+		if err := decodeBytes([]byte(body), &p, checkInlineDSNs); err != nil {
 			return
 		}
 		p.Path = "/tmp/p.yaml"

@@ -49,18 +49,37 @@ func atLine(n *yaml.Node, format string, args ...any) error {
 // maxConfigBytes bounds a configuration file: these are hand-written.
 const maxConfigBytes = 1 << 20
 
+// nodeCheck inspects a document as written, before ${VAR} expansion, and
+// returns an error (at a line, through atLine) to refuse it.
+type nodeCheck func(root *yaml.Node) error
+
 // decodeFile reads a YAML file into out: ${VAR} and ${VAR:-default} in
 // values are expanded from the environment (after parsing, so a variable
-// can never inject YAML structure), and every key must be known.
-func decodeFile(path string, out any) error {
+// can never inject YAML structure), and every key must be known. Errors
+// are *FileError naming path, and the line when there is one.
+func decodeFile(path string, out any, checks ...nodeCheck) error {
+	b, err := readConfig(path)
+	if err != nil {
+		return err
+	}
+	return decodeNamed(path, b, out, checks...)
+}
+
+// readConfig reads a configuration file of at most maxConfigBytes.
+func readConfig(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return &FileError{Path: path, Err: unwrapPathError(err)}
+		return nil, &FileError{Path: path, Err: unwrapPathError(err)}
 	}
 	if len(b) > maxConfigBytes {
-		return &FileError{Path: path, Err: fmt.Errorf("file is larger than %d bytes; is it really a configuration file?", maxConfigBytes)}
+		return nil, &FileError{Path: path, Err: fmt.Errorf("file is larger than %d bytes; is it really a configuration file?", maxConfigBytes)}
 	}
-	if err := decodeBytes(b, out); err != nil {
+	return b, nil
+}
+
+// decodeNamed decodes b, the content of the file path, as decodeFile does.
+func decodeNamed(path string, b []byte, out any, checks ...nodeCheck) error {
+	if err := decodeBytes(b, out, checks...); err != nil {
 		var le *lineError
 		if errors.As(err, &le) {
 			return &FileError{Path: path, Line: le.line, Err: le.err}
@@ -80,7 +99,9 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-func decodeBytes(b []byte, out any) error {
+// decodeBytes decodes one YAML document into out: checks run on the
+// document as written, then values are expanded and keys checked.
+func decodeBytes(b []byte, out any, checks ...nodeCheck) error {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
@@ -89,12 +110,19 @@ func decodeBytes(b []byte, out any) error {
 		}
 		return yamlError(err)
 	}
-	if len(doc.Content) == 0 {
+	// A document of only "---" (and comments) parses as an implicit null
+	// placed on the line after the marker, which may not exist: it is empty.
+	if len(doc.Content) == 0 || isImplicitNull(doc.Content[0]) {
 		return errors.New("file is empty")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return atLine(root, "want a mapping of keys to values at the top level")
+	}
+	for _, check := range checks {
+		if err := check(root); err != nil {
+			return err
+		}
 	}
 	if err := expandEnv(root); err != nil {
 		return err
@@ -106,6 +134,11 @@ func decodeBytes(b []byte, out any) error {
 		return yamlError(err)
 	}
 	return nil
+}
+
+// isImplicitNull reports whether n is a null written as nothing at all.
+func isImplicitNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == "" && n.Style == 0
 }
 
 // yamlLine matches the "line N:" the YAML library puts in its messages

@@ -67,8 +67,8 @@ const (
 // ConfigError is a mapping that does not fit the source: it is found
 // before any row is read.
 type ConfigError struct {
-	Mapping string // mapping file
-	Line    int    // line of the field in the mapping file, 0 if unknown
+	Mapping string // the file the mapping is written in: its own, or the pipeline's when inline
+	Line    int    // line of the field in that file, 0 if unknown
 	Err     error
 }
 
@@ -151,7 +151,7 @@ type compiler struct {
 }
 
 func (c *compiler) fail(line int, format string, args ...any) {
-	c.errs = append(c.errs, &ConfigError{Mapping: c.m.Path, Line: line, Err: fmt.Errorf(format, args...)})
+	c.errs = append(c.errs, &ConfigError{Mapping: c.m.File(), Line: line, Err: fmt.Errorf(format, args...)})
 }
 
 // column resolves one named column, recording an error with a suggestion.

@@ -114,26 +114,64 @@ func TestAlternativesAndDetect(t *testing.T) {
 	}
 }
 
+// loadInline writes body as the inline mapping of pipeline file p3.yaml,
+// from its line 4 on, and returns the mapping and the pipeline's path.
+func loadInline(t *testing.T, body string) (*config.Mapping, string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "p3.yaml")
+	pipeline := "source: {type: csv, path: c.csv}\nphone: {default_region: US}\nmapping:\n  " +
+		strings.ReplaceAll(strings.TrimSuffix(body, "\n"), "\n", "\n  ") + "\n"
+	if err := os.WriteFile(p, []byte(pipeline), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := config.LoadPipeline(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pl.LoadMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Path != "" || m.Name() != "inline" {
+		t.Fatalf("inline mapping has Path %q, Name %q; want \"\", \"inline\"", m.Path, m.Name())
+	}
+	return m, pl.Path
+}
+
 func TestCompileErrors(t *testing.T) {
 	header := []string{"First Name", "Last Name", "Phone Number", "Email Address"}
 	tests := []struct {
-		name string
-		body string
-		want []string
+		name   string
+		inline bool // the mapping is written in a pipeline file, from its line 4
+		body   string
+		want   []string
 	}{
-		{"typo suggests the closest header", "fields:\n  first_name: First Nmae\n  phone: Phone Number\n", []string{`m.yaml:2: first_name: column "First Nmae" is not in the source; did you mean "First Name"?`}},
-		{"far off lists the columns", "fields:\n  first_name: First Name\n  phone: Telefon zentral\n", []string{`column "Telefon zentral" is not in the source (columns: "First Name", "Last Name", "Phone Number", "Email Address")`}},
-		{"no alternative exists", "fields:\n  first_name: First Name\n  phone: [Mobile, Cell]\n", []string{`none of the columns "Mobile", "Cell" is in the source`}},
-		{"detect finds nothing", "fields:\n  first_name: {detect: [given name]}\n  phone: Phone Number\n", []string{"first_name: no column looks like it (tried given name)"}},
-		{"template column", "fields:\n  first_name: {template: '{First} {Last Name}'}\n  phone: Phone Number\n", []string{"template column {First} is not in the source"}},
-		{"key and region", "key: [Record ID]\nregion_column: Country\nfields:\n  first_name: First Name\n  phone: Phone Number\n", []string{`key: column "Record ID"`, `region_column: column "Country"`}},
-		{"several at once", "fields:\n  first_name: Frist Name\n  phone: Phone\n  email: Emial Address\n", []string{"first_name:", "phone:", "email:"}},
+		{"typo suggests the closest header", false, "fields:\n  first_name: First Nmae\n  phone: Phone Number\n", []string{`m.yaml:2: first_name: column "First Nmae" is not in the source; did you mean "First Name"?`}},
+		{"far off lists the columns", false, "fields:\n  first_name: First Name\n  phone: Telefon zentral\n", []string{`column "Telefon zentral" is not in the source (columns: "First Name", "Last Name", "Phone Number", "Email Address")`}},
+		{"no alternative exists", false, "fields:\n  first_name: First Name\n  phone: [Mobile, Cell]\n", []string{`none of the columns "Mobile", "Cell" is in the source`}},
+		{"detect finds nothing", false, "fields:\n  first_name: {detect: [given name]}\n  phone: Phone Number\n", []string{"first_name: no column looks like it (tried given name)"}},
+		{"template column", false, "fields:\n  first_name: {template: '{First} {Last Name}'}\n  phone: Phone Number\n", []string{"template column {First} is not in the source"}},
+		{"key and region", false, "key: [Record ID]\nregion_column: Country\nfields:\n  first_name: First Name\n  phone: Phone Number\n", []string{`key: column "Record ID"`, `region_column: column "Country"`}},
+		{"several at once", false, "fields:\n  first_name: Frist Name\n  phone: Phone\n  email: Emial Address\n", []string{"first_name:", "phone:", "email:"}},
+		{"inline: the pipeline file and its line", true, "fields:\n  first_name: First Nmae\n  phone: Phone Number\n", []string{`p3.yaml:5: first_name: column "First Nmae" is not in the source; did you mean "First Name"?`}},
+		{"inline: a template column", true, "fields:\n  first_name: First Name\n  phone: Phone Number\n  title: {template: '{Role}'}\n", []string{`p3.yaml:7: title: template column {Role} is not in the source`}},
+		{"inline: key without a line", true, "key: Record ID\nfields: {first_name: First Name, phone: Phone Number}\n", []string{`p3.yaml: key: column "Record ID"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := Compile(load(t, tc.body), header)
+			var m *config.Mapping
+			var file string
+			if tc.inline {
+				m, file = loadInline(t, tc.body)
+			} else {
+				m = load(t, tc.body)
+			}
+			_, _, err := Compile(m, header)
 			if err == nil {
 				t.Fatal("Compile succeeded")
+			}
+			if tc.inline && !strings.HasPrefix(err.Error(), file+":") {
+				t.Fatalf("error %q does not start with the pipeline file %s", err, file)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
@@ -23,12 +24,19 @@ import (
 type apiAdapter struct{ c *smartalex.Client }
 
 func (a apiAdapter) Create(ctx context.Context, c record.Contact) (push.Remote, error) {
-	got, err := a.c.CreateContact(ctx, smartalex.ContactInput{Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
+	var res smartalex.Response
+	got, err := a.c.CreateContact(smartalex.CaptureResponse(ctx, &res), smartalex.ContactInput{Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
 		Email: c.Email, Company: c.Company, Title: c.Title, Tags: c.Tags, Metadata: c.Metadata})
 	if err != nil {
 		return push.Remote{}, classify(err)
 	}
-	return remote(got, c.Key), nil
+	return answered(remote(got, c.Key), res), nil
+}
+
+// answered adds the answer's status and request id to r.
+func answered(r push.Remote, res smartalex.Response) push.Remote {
+	r.Status, r.RequestID = res.StatusCode, res.RequestID
+	return r
 }
 
 func (a apiAdapter) Update(ctx context.Context, id string, p push.Patch) (push.Remote, error) {
@@ -62,11 +70,12 @@ func (a apiAdapter) Update(ctx context.Context, id string, p push.Patch) (push.R
 			patch.Metadata = &md
 		}
 	}
-	got, err := a.c.UpdateContact(ctx, id, patch)
+	var res smartalex.Response
+	got, err := a.c.UpdateContact(smartalex.CaptureResponse(ctx, &res), id, patch)
 	if err != nil {
 		return push.Remote{}, classify(err)
 	}
-	return remote(got, c.Key), nil
+	return answered(remote(got, c.Key), res), nil
 }
 
 func (a apiAdapter) Delete(ctx context.Context, id string) error {
@@ -154,7 +163,7 @@ func (j journalAdapter) record(e push.Entry) checkpoint.Record {
 }
 
 func attempt(a push.Attempt) checkpoint.Attempt {
-	return checkpoint.Attempt{Action: checkpoint.Action(a.Action), Outcome: a.Outcome, Error: a.Error, RequestID: a.RequestID}
+	return checkpoint.Attempt{Action: checkpoint.Action(a.Action), Outcome: a.Outcome, Status: a.Status, Error: a.Error, RequestID: a.RequestID}
 }
 
 func (j journalAdapter) MarkInFlight(ctx context.Context, e push.Entry) error {
@@ -176,12 +185,18 @@ func (j journalAdapter) Remove(ctx context.Context, e push.Entry, a push.Attempt
 // ledgerBudget is smartalex.Budget over the checkpoint's quota ledger, so
 // every process using the same checkpoint and key shares one day.
 type ledgerBudget struct {
+	ctx     context.Context // the run's: ends the corrections of ObserveRate
 	store   checkpoint.Store
 	keyHash string
 	limit   int
 	day     time.Duration
 	clock   clock.Clock
+	seen    atomic.Int64 // the highest usage the ledger reported to this run
 }
+
+// metaKeyHash names the checkpoint metadata holding the hash of the key
+// the pipeline last ran with.
+const metaKeyHash = "key_hash"
 
 // keyHash identifies an API key in the ledger without storing it.
 func keyHash(key string) string {
@@ -205,11 +220,41 @@ func (b *ledgerBudget) Acquire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b.saw(used)
 	if !ok {
 		_, end := quota.DayIndex(now, b.day)
 		return fmt.Errorf("%w: %d of %d requests used today; resets at %s", quota.ErrDayExhausted, used, b.limit, end.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// ObserveRate corrects the ledger with the server's count of the day:
+// when the server counted more requests on the key than the ledger holds
+// (another client that does not share this checkpoint spent some), the
+// ledger is raised to it, so the run stops at the real end of the day
+// instead of meeting 429s. A ledger ahead of the server (reservations in
+// flight) is left alone.
+func (b *ledgerBudget) ObserveRate(r smartalex.Rate) {
+	if !r.DailyKnown || r.DailyLimit <= 0 || r.DailyRemaining < 0 {
+		return
+	}
+	counted := r.DailyLimit - r.DailyRemaining
+	if counted <= int(b.seen.Load()) || b.ctx.Err() != nil {
+		return
+	}
+	if used, err := b.store.RaiseQuota(b.ctx, b.keyHash, dayName(b.clock.Now(), b.day), counted); err == nil {
+		b.saw(used)
+	}
+}
+
+// saw records a usage the ledger reported.
+func (b *ledgerBudget) saw(used int) {
+	for {
+		old := b.seen.Load()
+		if int64(used) <= old || b.seen.CompareAndSwap(old, int64(used)) {
+			return
+		}
+	}
 }
 
 func (b *ledgerBudget) Release(ctx context.Context) {
@@ -248,6 +293,13 @@ func (b *runBudget) Acquire(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// ObserveRate passes the server's rate state on to the shared ledger.
+func (b *runBudget) ObserveRate(r smartalex.Rate) {
+	if ro, ok := b.next.(smartalex.RateObserver); ok {
+		ro.ObserveRate(r)
+	}
 }
 
 func (b *runBudget) Release(ctx context.Context) {

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
-	"github.com/alexsync/alexsync/pkg/mapping"
 	"github.com/alexsync/alexsync/pkg/push"
 	"github.com/alexsync/alexsync/pkg/quota"
 	"github.com/alexsync/alexsync/pkg/record"
@@ -46,7 +44,7 @@ func (l *lockedRejects) reject(re *record.RowError) {
 
 // connect builds the API client: paced by a rolling minute window, and
 // budgeted by the checkpoint's daily ledger (and --max-requests).
-func (r *runner) connect() error {
+func (r *runner) connect(ctx context.Context) error {
 	if r.opts.Key == "" {
 		return configError{fmt.Errorf("no API key given")}
 	}
@@ -55,7 +53,11 @@ func (r *runner) connect() error {
 		url = r.p.API.URL()
 	}
 	if r.ledger == nil {
-		r.ledger = r.newLedger()
+		r.ledger = r.newLedger(ctx)
+	}
+	// status shows this key's day without being given the key.
+	if err := r.store.SetMeta(ctx, r.p.Name, metaKeyHash, r.ledger.keyHash); err != nil {
+		return err
 	}
 	var budget smartalex.Budget = r.ledger
 	if r.opts.MaxRequests > 0 {
@@ -145,43 +147,6 @@ func (r *runner) push(ctx context.Context, tasks []push.Task) push.Result {
 		Logger:   r.opts.Logger,
 		OnDone:   func(_ push.Task, outcome string) { prog.Done(outcome) },
 	})
-}
-
-// guard returns why the run must not send anything, or "".
-func (r *runner) guard(plan *Plan, ex *Extract) string {
-	g := r.p.Guards
-	known := plan.Unchanged + plan.Update + plan.Delete
-	incremental := r.p.Source.CursorColumn != ""
-	switch {
-	case ex.Read == 0 && known > 0 && !incremental:
-		return fmt.Sprintf("the source is empty but %d contacts were synced before; refusing to treat them all as gone", known)
-	case g.MinRows > 0 && ex.Read < g.MinRows:
-		return fmt.Sprintf("the source has %d rows, fewer than guards.min_rows %d", ex.Read, g.MinRows)
-	case ex.Read > 0 && float64(ex.Rejected)/float64(ex.Read) > g.MaxRejectRatio:
-		return fmt.Sprintf("%d of %d rows rejected (%.0f%%), more than guards.max_reject_ratio %.0f%%", ex.Rejected, ex.Read,
-			100*float64(ex.Rejected)/float64(ex.Read), 100*g.MaxRejectRatio)
-	}
-	changes := plan.Update
-	if r.p.Deletes.Mode != "off" {
-		changes += plan.Delete
-	}
-	if !incremental && !r.opts.Yes && known > 0 && float64(changes)/float64(known) > g.MaxChangeRatio {
-		return fmt.Sprintf("%d of %d synced contacts would change or be deleted (%.0f%%), more than guards.max_change_ratio %.0f%% (run with --yes to allow)",
-			changes, known, 100*float64(changes)/float64(known), 100*g.MaxChangeRatio)
-	}
-	if r.p.Deletes.Mode != "off" && plan.Delete > r.p.Deletes.Max && !r.opts.Yes {
-		return fmt.Sprintf("%d contacts would be %s, more than deletes.max %d (run with --yes to allow); e.g. %s",
-			plan.Delete, map[string]string{"delete": "deleted", "dnc": "marked do-not-call"}[r.p.Deletes.Mode], r.p.Deletes.Max, sampleKeys(plan.deletes))
-	}
-	return ""
-}
-
-func sampleKeys(tasks []push.Task) string {
-	var keys []string
-	for _, t := range tasks[:min(5, len(tasks))] {
-		keys = append(keys, mapping.DisplayKey(t.Entry.Key))
-	}
-	return strings.Join(keys, ", ")
 }
 
 func (r *runner) fillPlanCounts(plan *Plan, ex *Extract) {

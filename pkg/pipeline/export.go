@@ -15,10 +15,9 @@ import (
 // runExport executes one export-contacts run: every remote contact (100
 // per request) to the output, with the source key where alexsync knows it.
 func (r *runner) runExport(ctx context.Context) (Outcome, error) {
-	if err := r.connect(); err != nil {
+	if err := r.connect(ctx); err != nil {
 		return OutcomeFatal, err
 	}
-	r.ledger = r.newLedger()
 	join, err := r.joiner(ctx)
 	if err != nil {
 		return OutcomeFatal, err

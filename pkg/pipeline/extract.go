@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/mapping"
@@ -68,6 +69,16 @@ func (e *Extract) reject(re *record.RowError, dup bool) {
 			msg = re.Err.Error()
 		}
 		e.FirstRejects = append(e.FirstRejects, RejectNote{Line: re.Line, Column: re.Column, Code: re.Code, Message: redact.Text(msg)})
+	}
+}
+
+// noteHeaderOnly warns when a file source had a header but no data rows,
+// a classic accident (an export cut short, the wrong tab) that would
+// otherwise end as a quiet "0 rows read". A SQL query may rightly return
+// nothing (an incremental cursor), so it is not warned about.
+func (e *Extract) noteHeaderOnly(src *Source) {
+	if e.Read == 0 && src.Type != "sql" {
+		e.Warnings = append(slices.Clip(e.Warnings), src.Name+": the source has a header but no data rows")
 	}
 }
 

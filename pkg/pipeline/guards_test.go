@@ -95,6 +95,7 @@ func TestGuards(t *testing.T) {
 		{"deletes count as changes when on", "deletes: {mode: delete, max: 100}\n", func(h *harness) { h.writeCSV(rows(4)) }, "max_change_ratio"},
 		{"min rows", "guards: {min_rows: 8}\n", func(h *harness) { h.writeCSV(rows(7)) }, "fewer than guards.min_rows 8"},
 		{"empty source", "", func(h *harness) { h.writeCSV(nil) }, "the source is empty"},
+		{"a far smaller source, deletes off", "", func(h *harness) { h.writeCSV(rows(4)) }, "60% fewer than the 10 of the last complete run"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,5 +115,50 @@ func TestGuards(t *testing.T) {
 				t.Fatalf("%d requests sent after a guard tripped", h.sim.Stats().TotalRequests-before)
 			}
 		})
+	}
+}
+
+func TestShrinkGuardAcknowledgedOnce(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	p := h.pipeline("")
+	h.run(p, nil)
+	h.writeCSV(rows(4))
+	if sum := h.run(p, func(o *RunOptions) { o.DryRun = true }); sum.ExitCode != OutcomeGuard {
+		t.Fatalf("dry run of a shrunk source: exit %d, want the guard", sum.ExitCode)
+	}
+	if sum := h.run(p, func(o *RunOptions) { o.Yes = true }); sum.ExitCode != OutcomeOK {
+		t.Fatalf("--yes: exit %d stopped %q", sum.ExitCode, sum.Stopped)
+	}
+	// The acknowledged run is the new baseline: the next night is quiet.
+	if sum := h.run(p, nil); sum.ExitCode != OutcomeOK || sum.Counts.Unchanged != 4 {
+		t.Fatalf("after --yes: exit %d stopped %q counts %+v", sum.ExitCode, sum.Stopped, sum.Counts)
+	}
+	// A guard-tripped run is no baseline either.
+	h.writeCSV(rows(1))
+	if sum := h.run(p, nil); sum.ExitCode != OutcomeGuard {
+		t.Fatalf("shrunk again: exit %d", sum.ExitCode)
+	}
+	if sum := h.run(p, nil); sum.ExitCode != OutcomeGuard || !strings.Contains(sum.Stopped, "the 4 of the last complete run") {
+		t.Fatalf("still shrunk: exit %d stopped %q", sum.ExitCode, sum.Stopped)
+	}
+}
+
+func TestContactCapStopsCreatesAndSaysSo(t *testing.T) {
+	h := newHarness(t, sim.Options{ContactCap: 6})
+	h.writeCSV(rows(10))
+	p := h.pipeline("api: {contact_cap: 6}\n")
+	dry := h.run(p, func(o *RunOptions) { o.DryRun = true })
+	if len(dry.Warnings) == 0 || !strings.Contains(strings.Join(dry.Warnings, "\n"), "cap of 6 contacts: the API will refuse about 4") {
+		t.Fatalf("dry run warnings %q: want the cap foreseen", dry.Warnings)
+	}
+	sum := h.run(p, nil)
+	if sum.ExitCode != OutcomeRowErrors || sum.Counts.Created != 6 || sum.Counts.Deferred != 4 || !strings.Contains(sum.Stopped, "contact cap") {
+		t.Fatalf("exit %d stopped %q counts %+v: want 6 created, 4 not sent, exit 4", sum.ExitCode, sum.Stopped, sum.Counts)
+	}
+	// The creates left out are planned again next time, not forgotten.
+	again := h.run(p, nil)
+	if again.Counts.Create != 4 || again.Counts.Unchanged != 6 || again.ExitCode != OutcomeRowErrors {
+		t.Fatalf("next run: exit %d counts %+v", again.ExitCode, again.Counts)
 	}
 }

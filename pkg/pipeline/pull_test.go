@@ -90,14 +90,27 @@ func TestPullTwoRunsWithCallsArrivingDuringPaging(t *testing.T) {
 		}
 	})
 	p := h.pullPipeline("")
+	// served counts the list and detail requests the simulator answered
+	// since the last call: the server's count, not the client's.
+	var lastList, lastDetail int
+	served := func() (list, detail int) {
+		st := h.sim.Stats().Requests
+		list, detail = st["GET /v1/calls 200"]-lastList, st["GET /v1/calls/{id} 200"]-lastDetail
+		lastList, lastDetail = st["GET /v1/calls 200"], st["GET /v1/calls/{id} 200"]
+		return list, detail
+	}
+	served()
 	first := h.run(p, nil)
 	h.setListHook(nil)
 	got := h.readCalls()
 	if first.ExitCode != OutcomeOK || first.Pull.Written != len(got) || len(got) < 230 {
 		t.Fatalf("first pull: exit %d %+v, %d calls in the file", first.ExitCode, first.Pull.Result, len(got))
 	}
-	if first.Pull.DetailRequests != first.Pull.New || first.Pull.ListRequests != first.Requests.ByRoute["GET /calls"] {
-		t.Fatalf("requests: %+v by route %v", first.Pull, first.Requests.ByRoute)
+	// 270 calls at 100 a page, 40 of them arriving during paging: three
+	// pages, each call's details fetched once.
+	if list, detail := served(); first.Pull.ListRequests != 3 || list != 3 || first.Pull.DetailRequests != len(got) || detail != len(got) {
+		t.Fatalf("first pull: %d list and %d detail requests reported, %d and %d served; want 3 pages and one detail per call (%d)",
+			first.Pull.ListRequests, first.Pull.DetailRequests, list, detail, len(got))
 	}
 	joined := 0
 	for _, c := range got {
@@ -120,6 +133,9 @@ func TestPullTwoRunsWithCallsArrivingDuringPaging(t *testing.T) {
 	if second.Pull.Changed == 0 || second.Pull.DetailRequests != second.Pull.New+second.Pull.Changed {
 		t.Fatalf("second pull %+v: want the late fields re-fetched, and nothing else", second.Pull.Result)
 	}
+	if list, detail := served(); list != second.Pull.ListRequests || detail != second.Pull.DetailRequests || list > 3 {
+		t.Fatalf("second pull: %d list and %d detail requests reported, %d and %d served", second.Pull.ListRequests, second.Pull.DetailRequests, list, detail)
+	}
 	missing := 0
 	for _, c := range got {
 		if c["status"] == "completed" && c["summary"] == "" {
@@ -132,6 +148,9 @@ func TestPullTwoRunsWithCallsArrivingDuringPaging(t *testing.T) {
 	third := h.run(p, nil)
 	if third.Pull.Written != 0 || third.Pull.DetailRequests != 0 || third.Pull.Unchanged == 0 {
 		t.Fatalf("third pull %+v: nothing changed, nothing should be written or fetched", third.Pull.Result)
+	}
+	if list, detail := served(); list != third.Pull.ListRequests || detail != 0 {
+		t.Fatalf("third pull: %d list requests reported, %d served, %d detail requests served", third.Pull.ListRequests, list, detail)
 	}
 }
 

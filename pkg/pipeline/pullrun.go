@@ -29,10 +29,9 @@ type PullCounts struct {
 
 // runPull executes one pull-calls run.
 func (r *runner) runPull(ctx context.Context) (Outcome, error) {
-	if err := r.connect(); err != nil {
+	if err := r.connect(ctx); err != nil {
 		return OutcomeFatal, err
 	}
-	r.ledger = r.newLedger()
 	cursorText, _, err := r.store.Cursor(ctx, r.p.Name, "calls")
 	if err != nil {
 		return OutcomeFatal, err

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,6 +88,7 @@ type RunSummary struct {
 	Plan       *Plan        `json:"plan,omitempty"`
 	Pull       *PullCounts  `json:"pull,omitempty"`    // pull-calls and export-contacts
 	Stopped    string       `json:"stopped,omitempty"` // why the run stopped early
+	Error      string       `json:"error,omitempty"`   // the error that ended the run (exit 1, 2 or 130)
 	Warnings   []string     `json:"warnings,omitempty"`
 	Rejects    []RejectNote `json:"first_rejects,omitempty"`
 }
@@ -119,6 +121,20 @@ type Requests struct {
 	RateLimited int            `json:"rate_limited"`
 }
 
+// MarshalJSON writes empty maps as {}, never null, so that a report
+// reader can index them whether or not the run sent anything.
+func (r Requests) MarshalJSON() ([]byte, error) {
+	type plain Requests
+	out := plain(r)
+	if out.ByStatus == nil {
+		out.ByStatus = map[string]int{}
+	}
+	if out.ByRoute == nil {
+		out.ByRoute = map[string]int{}
+	}
+	return json.Marshal(out)
+}
+
 // Quota is the quota the run paced itself by and what today used.
 type Quota struct {
 	Plan      string `json:"plan"`
@@ -129,7 +145,7 @@ type Quota struct {
 
 // Outputs are the files the run wrote.
 type Outputs struct {
-	Rejects    string `json:"rejects,omitempty"`
+	Rejects    string `json:"rejects"` // "" when no row was rejected
 	Checkpoint string `json:"checkpoint"`
 }
 
@@ -180,6 +196,9 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 		outcome, runErr = r.runExport(ctx)
 	default:
 		outcome, runErr = r.run(ctx)
+	}
+	if outcome == OutcomeFatal && errors.Is(runErr, context.Canceled) {
+		outcome = OutcomeInterrupted // a signal, met while reading or planning
 	}
 	if cause := context.Cause(ctx); errors.Is(cause, checkpoint.ErrLockLost) {
 		// Another process may be running this pipeline now: this run
@@ -353,17 +372,24 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	}
 	r.sum.Plan = plan
 	r.fillPlanCounts(plan, ex)
-	if msg := r.guard(plan, ex); msg != "" {
+	if w := r.capWarning(plan); w != "" {
+		r.sum.Warnings = append(r.sum.Warnings, w)
+	}
+	lastRead, err := r.lastCompleteRead(ctx)
+	if err != nil {
+		return OutcomeFatal, err
+	}
+	if msg := r.guard(plan, ex, lastRead); msg != "" {
 		r.sum.Stopped = "guard: " + msg
 		return OutcomeGuard, nil
 	}
 	if r.opts.DryRun {
 		return rowOutcome(ex.Rejected, 0), nil
 	}
-	r.ledger = r.newLedger()
+	r.ledger = r.newLedger(ctx)
 	tasks := append(plan.tasks, plan.deletes...)
 	if len(tasks) > 0 {
-		if err := r.connect(); err != nil {
+		if err := r.connect(ctx); err != nil {
 			return OutcomeFatal, err
 		}
 		if plan.FirstRun && plan.Create > 0 {
@@ -388,6 +414,13 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	case push.StopCanceled:
 		r.sum.Stopped = "interrupted"
 		return OutcomeInterrupted, nil
+	}
+	if res.CapReached {
+		// Not complete: the creates left out must be planned again, and an
+		// incremental source's cursor must not move past their rows.
+		r.sum.Stopped = fmt.Sprintf("contact cap: the API refused creates (403 at the %s plan's cap of %d contacts); %d contacts were not created. "+
+			"Raise the cap (a larger plan) or remove contacts from the account, then run again", r.limits.Plan, r.limits.ContactCap, res.Deferred)
+		return OutcomeRowErrors, nil
 	}
 	if err := r.complete(ctx, plan); err != nil {
 		return OutcomeFatal, err
@@ -482,6 +515,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	extract.noteHeaderOnly(ex.src)
 	r.cursor = ex.src.MaxCursor()
 	r.planDeletes(plan, differ)
 	plan.Requests = len(plan.tasks) + len(plan.deletes) + plan.Reconcile
@@ -492,8 +526,8 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	return plan, extract, nil
 }
 
-func (r *runner) newLedger() *ledgerBudget {
-	return &ledgerBudget{store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock}
+func (r *runner) newLedger(ctx context.Context) *ledgerBudget {
+	return &ledgerBudget{ctx: ctx, store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock}
 }
 
 // planDeletes turns keys gone from the source into delete or dnc tasks.

@@ -124,6 +124,30 @@ func TestDailyQuotaStopAndResume(t *testing.T) {
 	}
 }
 
+// TestServerDailyCountCorrectsTheLedger: another client on the key (one
+// that does not share this checkpoint) spent part of the day; the
+// server's X-RateLimit-Daily-Remaining raises the ledger, so the run stops
+// at the real end of the day (exit 3) instead of meeting 429s.
+func TestServerDailyCountCorrectsTheLedger(t *testing.T) {
+	h := newHarness(t, sim.Options{PerDay: 50})
+	other := h.client()
+	for i := range 30 {
+		if _, err := other.CreateContact(context.Background(), contactInput(fmt.Sprintf("+1212555%04d", i), "Other")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.writeCSV(rows(40))
+	p := h.pipeline("api: {per_day: 50}\n")
+	sum := h.run(p, nil)
+	if sum.ExitCode != OutcomeQuota || sum.Requests.RateLimited != 0 || sum.Quota.UsedToday != 50 {
+		t.Fatalf("exit %d, %d answered 429, ledger %d: want exit 3 with no 429 and the ledger at the server's 50 (stopped %q)",
+			sum.ExitCode, sum.Requests.RateLimited, sum.Quota.UsedToday, sum.Stopped)
+	}
+	if got := h.sim.Stats().TotalRequests; got != 50 {
+		t.Fatalf("the server counted %d requests, want the day's 50", got)
+	}
+}
+
 // TestAdoptionResumesAfterQuotaStop: a first import that adopts contacts
 // and stops at the daily quota lists the account once; the runs after it
 // carry on with the adoptions it recorded (no guard trips on them, no
@@ -407,5 +431,20 @@ deletes: {mode: delete}
 	}
 	if sum := h.run(p, nil); sum.Counts.Read != 0 || sum.ExitCode != OutcomeOK || sum.Requests.Total != 0 {
 		t.Fatalf("nothing changed: exit %d counts %+v", sum.ExitCode, sum.Counts)
+	}
+}
+
+func TestStatusShowsTheLastKeysQuotaWithoutTheKey(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(5))
+	p := h.pipeline("")
+	before, err := Status(context.Background(), p, StatusOptions{Clock: h.clk})
+	if err != nil || before.Quota != nil {
+		t.Fatalf("before any run: quota %+v, %v; want none", before, err)
+	}
+	sum := h.run(p, nil)
+	rep, err := Status(context.Background(), p, StatusOptions{Clock: h.clk})
+	if err != nil || rep.Quota == nil || rep.Quota.UsedDay != sum.Requests.Total || rep.Quota.UsedDay == 0 || rep.SizeBytes == 0 {
+		t.Fatalf("status %+v, %v: want today's %d requests without being given the key", rep, err, sum.Requests.Total)
 	}
 }

@@ -41,8 +41,9 @@ type QuotaStatus struct {
 	ResetsAt time.Time `json:"resets_at"`
 }
 
-// StatusOptions: Key, when set, lets the report include today's quota of
-// that key (the ledger stores only its hash).
+// StatusOptions: Key, when set, names the key whose quota of today the
+// report shows; otherwise it is the key of the pipeline's last run (the
+// checkpoint stores only its hash).
 type StatusOptions struct {
 	Key   string
 	Runs  int // how many runs to show (default 10)
@@ -63,7 +64,15 @@ func Status(ctx context.Context, p *config.Pipeline, opts StatusOptions) (*Statu
 	}
 	defer store.Close()
 	rep := &StatusReport{Pipeline: p.Name, Checkpoint: store.Location(), Records: map[string]int{}}
-	rep.SizeBytes = fileSize(p.Checkpoint) + fileSize(p.Checkpoint+"-wal")
+	if sz, ok := store.(interface {
+		SizeBytes(context.Context) (int64, error)
+	}); ok {
+		if rep.SizeBytes, err = sz.SizeBytes(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		rep.SizeBytes = fileSize(p.Checkpoint) + fileSize(p.Checkpoint+"-wal")
+	}
 	runs, err := store.LastRuns(ctx, p.Name, opts.Runs)
 	if err != nil {
 		return nil, err
@@ -81,8 +90,14 @@ func Status(ctx context.Context, p *config.Pipeline, opts StatusOptions) (*Statu
 	if rep.Cursor, _, err = store.Cursor(ctx, p.Name, "source"); err != nil {
 		return nil, err
 	}
+	hash := ""
 	if opts.Key != "" {
-		if rep.Quota, err = quotaStatus(ctx, store, p, opts); err != nil {
+		hash = keyHash(opts.Key)
+	} else if hash, _, err = store.Meta(ctx, p.Name, metaKeyHash); err != nil {
+		return nil, err
+	}
+	if hash != "" {
+		if rep.Quota, err = quotaStatus(ctx, store, p, hash, opts.Clock); err != nil {
 			return nil, err
 		}
 	}
@@ -103,13 +118,14 @@ func runStatus(r checkpoint.Run, newest bool) RunStatus {
 	return rs
 }
 
-func quotaStatus(ctx context.Context, store checkpoint.Store, p *config.Pipeline, opts StatusOptions) (*QuotaStatus, error) {
+// quotaStatus reads today's use of the key whose hash is given.
+func quotaStatus(ctx context.Context, store checkpoint.Store, p *config.Pipeline, hash string, clk clock.Clock) (*QuotaStatus, error) {
 	l, err := p.API.Limits()
 	if err != nil {
 		return nil, configError{err}
 	}
-	now := opts.Clock.Now()
-	used, err := store.QuotaUsed(ctx, keyHash(opts.Key), dayName(now, l.Day))
+	now := clk.Now()
+	used, err := store.QuotaUsed(ctx, hash, dayName(now, l.Day))
 	if err != nil {
 		return nil, err
 	}

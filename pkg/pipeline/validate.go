@@ -55,6 +55,7 @@ func Validate(ctx context.Context, p *config.Pipeline, opts ValidateOptions) (*V
 		}
 	}
 	err = validateRows(ctx, p, ex, &sum.Extract, rej, norm)
+	sum.noteHeaderOnly(ex.src)
 	if cerr := rej.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("rejects file: %w", cerr)
 	}

@@ -49,7 +49,7 @@ func (p *pusher) create(ctx context.Context, t Task, e Entry, settle bool) strin
 	}
 	r, err := p.api.Create(ctx, e.Contact)
 	if errors.Is(err, ErrAmbiguous) {
-		if jerr := p.j.InDoubt(ctx, e, Attempt{Action: "create", Outcome: outInDoubt, Error: err.Error()}); jerr != nil {
+		if jerr := p.j.InDoubt(ctx, e, failedAttempt("create", outInDoubt, err)); jerr != nil {
 			return p.journalFailed(jerr)
 		}
 		if !settle || p.stopped() {
@@ -61,7 +61,7 @@ func (p *pusher) create(ctx context.Context, t Task, e Entry, settle bool) strin
 		return p.failed(ctx, t, e, "create", err)
 	}
 	e.RemoteID = r.ID
-	return p.confirm(ctx, e, Attempt{Action: "create", Outcome: "ok", RequestID: r.RequestID}, outCreated)
+	return p.confirm(ctx, e, Attempt{Action: "create", Outcome: "ok", Status: r.Status, RequestID: r.RequestID}, outCreated)
 }
 
 // reconcileOnce settles an ambiguous create: found means it was applied.
@@ -107,7 +107,7 @@ func (p *pusher) lookupFailed(ctx context.Context, e Entry, err error) string {
 	default:
 		p.opts.Logger.Warn("looking a contact up by phone failed after retries; the next run tries again", "key", e.Key, "error", err)
 	}
-	a := Attempt{Action: "reconcile", Outcome: outInDoubt, Error: err.Error()}
+	a := failedAttempt("reconcile", outInDoubt, err)
 	if jerr := p.j.InDoubt(context.WithoutCancel(ctx), e, a); jerr != nil {
 		return p.journalFailed(jerr)
 	}
@@ -154,7 +154,7 @@ func (p *pusher) update(ctx context.Context, t Task, e Entry) string {
 	case err != nil:
 		return p.failed(ctx, t, e, action, err)
 	}
-	return p.confirm(ctx, e, Attempt{Action: action, Outcome: "ok", RequestID: r.RequestID}, outcome)
+	return p.confirm(ctx, e, Attempt{Action: action, Outcome: "ok", Status: r.Status, RequestID: r.RequestID}, outcome)
 }
 
 // remove deletes the remote contact or marks it do-not-call, then forgets
@@ -202,7 +202,7 @@ func (p *pusher) failed(ctx context.Context, t Task, e Entry, action string, err
 		outcome = outDeferred
 	case errors.Is(err, ErrForbidden) && action == "create":
 		p.mu.Lock()
-		p.noMoreCreat = true
+		p.res.CapReached = true
 		p.mu.Unlock()
 		p.opts.Logger.Warn("the API refused a create (403): the plan's contact cap is probably reached; no more creates this run", "error", err)
 		outcome = outDeferred
@@ -212,14 +212,14 @@ func (p *pusher) failed(ctx context.Context, t Task, e Entry, action string, err
 		outcome = outRejected
 		p.reject(t, err)
 	case errors.Is(err, ErrAmbiguous), errors.Is(err, context.Canceled):
-		if jerr := p.j.InDoubt(ctx, e, Attempt{Action: action, Outcome: outInDoubt, Error: err.Error()}); jerr != nil {
+		if jerr := p.j.InDoubt(ctx, e, failedAttempt(action, outInDoubt, err)); jerr != nil {
 			return p.journalFailed(jerr)
 		}
 		return outInDoubt
 	default:
 		p.opts.Logger.Warn("request failed after retries; the next run tries again", "action", action, "line", t.Row.Line, "error", err)
 	}
-	if jerr := p.j.Fail(ctx, e, Attempt{Action: action, Outcome: outcome, Error: err.Error()}); jerr != nil {
+	if jerr := p.j.Fail(ctx, e, failedAttempt(action, outcome, err)); jerr != nil {
 		return p.journalFailed(jerr)
 	}
 	return outcome

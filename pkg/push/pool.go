@@ -59,6 +59,10 @@ type Result struct {
 	Counts
 	Stop Stop
 	Err  error // why it stopped (quota or fatal), nil otherwise
+	// CapReached: the API refused a create with 403 (the plan's contact
+	// cap), so the run sent no more creates; updates and deletes went on.
+	// The creates not sent count as Deferred.
+	CapReached bool
 }
 
 // Run executes tasks on a bounded pool. It returns when every started task
@@ -101,9 +105,8 @@ type pusher struct {
 	j    Journal
 	opts Options
 
-	mu          sync.Mutex
-	res         Result
-	noMoreCreat bool // the contact cap was reached
+	mu  sync.Mutex
+	res Result
 }
 
 func (p *pusher) stopped() bool {
@@ -123,7 +126,7 @@ func (p *pusher) stop(s Stop, err error) {
 func (p *pusher) createsStopped() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.noMoreCreat || p.res.Stop != StopNone
+	return p.res.CapReached || p.res.Stop != StopNone
 }
 
 // Outcomes of one task, as counted.

@@ -51,7 +51,25 @@ type API interface {
 type Remote struct {
 	ID        string
 	Contact   record.Contact
-	RequestID string
+	Status    int    // the HTTP status of the answer that returned it; 0 when unknown
+	RequestID string // the answer's request id; "" when the server sent none
+}
+
+// answerer is implemented by API errors that carry the server's answer
+// (the SmartAlex client's *APIError does): attempts record it.
+type answerer interface {
+	Answer() (status int, requestID string)
+}
+
+// failedAttempt is the attempt record of a request that ended in err,
+// with the server's answer when there was one.
+func failedAttempt(action, outcome string, err error) Attempt {
+	a := Attempt{Action: action, Outcome: outcome, Error: err.Error()}
+	var ans answerer
+	if errors.As(err, &ans) {
+		a.Status, a.RequestID = ans.Answer()
+	}
+	return a
 }
 
 // Patch is a partial update: the new contact and the fields that changed.
@@ -86,6 +104,7 @@ type Entry struct {
 type Attempt struct {
 	Action    string // create, update, delete, dnc, adopt, reconcile
 	Outcome   string // ok, refused, failed, in_doubt, deferred, gone
+	Status    int    // HTTP status of the answer; 0 when none arrived or it is unknown
 	Error     string
 	RequestID string
 }

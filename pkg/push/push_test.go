@@ -345,7 +345,7 @@ func TestContactCapStopsCreatesOnly(t *testing.T) {
 		yield(Task{Op: OpUpdate, Entry: Entry{Key: up.Key, Contact: up, RemoteID: "r1"}, Previous: &prev})
 	}
 	res := Run(context.Background(), tasks, api, j, Options{Workers: 1})
-	if res.Created != 3 || res.Updated != 1 || res.Deferred != 3 || res.Stop != StopNone {
+	if res.Created != 3 || res.Updated != 1 || res.Deferred != 3 || res.Stop != StopNone || !res.CapReached {
 		t.Fatalf("result %+v stop %v: want 3 created, the update done, 3 creates deferred", res.Counts, res.Stop)
 	}
 }

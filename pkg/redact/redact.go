@@ -8,14 +8,20 @@ import (
 	"strings"
 )
 
-// Phone masks the middle of a phone number, keeping the first four and
-// last four characters: "+15551234567" -> "+155***4567". Short values are
-// masked whole.
+// Phone masks the middle of a phone number. A value of 12 characters or
+// more (an E.164 number with its "+") keeps its first five and last four:
+// "+15551234567" -> "+1555***4567". A shorter value keeps less, so that it
+// is never mostly shown: 9 to 11 characters keep the first two and last
+// two ("4155550100" -> "41***00"); 8 or fewer are masked whole.
 func Phone(s string) string {
-	if len(s) <= 8 {
-		return strings.Repeat("*", len(s))
+	switch n := len(s); {
+	case n >= 12:
+		return s[:5] + "***" + s[n-4:]
+	case n >= 9:
+		return s[:2] + "***" + s[n-2:]
+	default:
+		return strings.Repeat("*", n)
 	}
-	return s[:4] + "***" + s[len(s)-4:]
 }
 
 // Email keeps the first character of the local part and the domain:
@@ -37,19 +43,42 @@ var (
 )
 
 // Text masks every email address and phone-like digit run in free text,
-// such as an error message that quotes the value it refused.
+// such as an error message that quotes the value it refused. A digit run
+// glued to a letter or "_" before it is part of an identifier (a request
+// id "req_0eb90a7194381af2"), not a phone, and is kept.
 func Text(s string) string {
 	s = emailRE.ReplaceAllStringFunc(s, Email)
-	return phoneRE.ReplaceAllStringFunc(s, func(m string) string {
-		digits := 0
-		for _, r := range m {
-			if r >= '0' && r <= '9' {
-				digits++
-			}
+	locs := phoneRE.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		m := s[l[0]:l[1]]
+		if !phoneLike(m) || (m[0] != '+' && l[0] > 0 && identChar(s[l[0]-1])) {
+			continue
 		}
-		if digits < 6 || dateRE.MatchString(m) {
-			return m
+		b.WriteString(s[last:l[0]])
+		b.WriteString(Phone(m))
+		last = l[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// phoneLike reports whether a phoneRE match has enough digits to be a
+// phone number and is not an ISO date.
+func phoneLike(m string) bool {
+	digits := 0
+	for _, r := range m {
+		if r >= '0' && r <= '9' {
+			digits++
 		}
-		return Phone(m)
-	})
+	}
+	return digits >= 6 && !dateRE.MatchString(m)
+}
+
+func identChar(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }

@@ -23,6 +23,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("state file %v %v, want mode 0600", fi, err)
 	}
 	opts.Clock = e.clk
+	opts.Calls = 0 // a reload without --calls continues the saved sequences exactly
 	again, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -35,5 +35,8 @@
 //     a 4xx is not retried.
 //   - Quotas and stats are not saved in the state file; the world and the
 //     random generators are, so a restarted simulator continues the same
-//     sequences.
+//     sequences (unless Options.Calls seeds more calls at the restart).
+//   - Seeded calls (Options.Calls) are linked to random existing contacts,
+//     regardless of when those contacts were created; seeded before any
+//     contact exists, they have a null contact_id.
 package sim

@@ -69,8 +69,11 @@ type Options struct {
 	// Duplicates is "allow" (default) or "reject": whether a create or
 	// update may give a contact a phone another contact already holds.
 	Duplicates string
-	// Calls is the number of calls seeded at start, spread over the last
-	// 3*Day (not seeded when state is loaded from StatePath).
+	// Calls is the number of calls New seeds, ending at random times over
+	// the last 3*Day, after loading StatePath when it exists (so each start
+	// with a state file adds Calls more). Each is linked to an existing
+	// contact, picked at random, when there is one; with no contact at all
+	// its contact_id is null and New logs a warning.
 	Calls int
 	// CallRate is the number of new calls arriving per simulated Minute.
 	CallRate float64

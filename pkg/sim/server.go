@@ -44,7 +44,9 @@ type reply struct {
 }
 
 // New validates opts, applies defaults, loads state from opts.StatePath when
-// that file exists, and otherwise seeds opts.Calls calls.
+// that file exists, then seeds opts.Calls calls over the contacts that
+// exist (see Options.Calls). Seeding calls while there is no contact logs
+// one warning on Options.Logger: those calls have a null contact_id.
 func New(opts Options) (*Server, error) {
 	o, lim, err := opts.withDefaults()
 	if err != nil {
@@ -61,23 +63,22 @@ func New(opts Options) (*Server, error) {
 		s.keys[k.Key] = k
 	}
 	s.resetLocked(0)
-	loaded := false
 	if o.StatePath != "" {
-		err := s.load(o.StatePath)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
+		if err := s.load(o.StatePath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("sim: load state: %w", err)
-		default:
-			loaded = true
 		}
 	}
-	if !loaded {
-		s.w.seedCalls(o.Calls, s.started)
+	if o.Calls > 0 && len(s.w.Contacts) == 0 {
+		o.Logger.Warn(unlinkedCallsWarning, "calls", o.Calls)
 	}
+	s.w.seedCalls(o.Calls, s.started)
 	s.routes()
 	return s, nil
 }
+
+// unlinkedCallsWarning is logged by New when it seeds calls into a world
+// without contacts.
+const unlinkedCallsWarning = "no contacts yet: seeded calls are not linked to a contact"
 
 // resetLocked replaces the world, quotas, stats and queues with fresh ones
 // seeded from Options.Seed, then seeds n calls. The caller holds s.mu or

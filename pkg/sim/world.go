@@ -103,7 +103,9 @@ func (w *world) due(now time.Time) []*call {
 	return out
 }
 
-// seedCalls adds n calls that ended at random times over the last 3*Day.
+// seedCalls adds n calls that ended at random times over the last 3*Day,
+// each linked to an existing contact when there is one (see addCall).
+// w.Calls stays sorted, so listings stay newest first.
 func (w *world) seedCalls(n int, now time.Time) {
 	span := 3 * int64(w.day)
 	for range n {

@@ -30,6 +30,17 @@ type Response struct {
 	Meta       *ListMeta // for list answers
 }
 
+// responseSink is the context key of CaptureResponse.
+type responseSink struct{}
+
+// CaptureResponse returns a context under which a method that succeeds
+// stores the answer it got (status, request id, rate state) in *r. It
+// serves the methods that return only the object, such as CreateContact;
+// a failed call leaves *r alone (its *APIError carries the answer).
+func CaptureResponse(ctx context.Context, r *Response) context.Context {
+	return context.WithValue(ctx, responseSink{}, r)
+}
+
 // request is one logical API call, possibly sent several times.
 type request struct {
 	method string
@@ -80,6 +91,9 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		}
 		v := c.judge(ctx, req, path, o, out, mayHaveApplied, attempt)
 		if v.retry == nil {
+			if sink, ok := ctx.Value(responseSink{}).(*Response); ok && v.res != nil {
+				*sink = *v.res
+			}
 			return v.res, v.err
 		}
 		// A write answered by nothing or by a 5xx may have been applied.

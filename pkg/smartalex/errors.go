@@ -21,6 +21,10 @@ type APIError struct {
 	RetryAfter time.Duration // parsed Retry-After; 0 when absent
 }
 
+// Answer returns the HTTP status and the request id of the answer, for
+// callers that record it without knowing this package's types.
+func (e *APIError) Answer() (status int, requestID string) { return e.Status, e.RequestID }
+
 // Error formats the answer as "METHOD /path: 400 invalid_request: message".
 func (e *APIError) Error() string {
 	s := fmt.Sprintf("%s %s: %d", e.Method, e.Path, e.Status)

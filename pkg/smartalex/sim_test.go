@@ -281,6 +281,17 @@ func TestCampaignsAndWebhooksAgainstSimulator(t *testing.T) {
 	if len(listed) != 1 || listed[0] != camp.ID {
 		t.Fatalf("Campaigns = %v", listed)
 	}
+	page, res2, err := c.ListCampaigns(ctx, smartalex.ListOptions{Page: 1, PerPage: 500})
+	if err != nil || len(page) != 1 || res2.Meta == nil || res2.Meta.Total != 1 || res2.Meta.PerPage != 100 {
+		t.Fatalf("ListCampaigns = %+v, %+v, %v; want one campaign, per_page clamped to 100", page, res2, err)
+	}
+	got, err := c.GetCampaign(ctx, camp.ID)
+	if err != nil || got.ID != camp.ID || got.Name != "Recall" || got.AgentID != "agent_1" || got.Status != "active" {
+		t.Fatalf("GetCampaign = %+v, %v", got, err)
+	}
+	if _, err := c.GetCampaign(ctx, "campaign_nope"); !smartalex.IsNotFound(e.note(err)) {
+		t.Fatalf("GetCampaign of an unknown id = %v, want 404", err)
+	}
 	wh, err := c.CreateWebhook(ctx, smartalex.WebhookInput{URL: "https://hooks.example/sa", EventTypes: []string{"call.completed"}})
 	if err != nil || wh.SigningSecret == "" {
 		t.Fatalf("CreateWebhook = %+v, %v; want a signing secret", wh, err)

@@ -67,19 +67,31 @@ func testQuota(e *env) {
 		limit    int
 		wantUsed int
 		wantOK   bool
+		raise    int // > 0: RaiseQuota to raise instead of spending
 	}{
-		{"first spend", "2026-03-01", 3, 5, 3, true},
-		{"up to the limit", "2026-03-01", 2, 5, 5, true},
-		{"over the limit spends nothing", "2026-03-01", 1, 5, 5, false},
-		{"refund", "2026-03-01", -2, 0, 3, true},
-		{"spend after refund", "2026-03-01", 2, 5, 5, true},
-		{"batch too big", "2026-03-01", 9, 100, 14, true},
-		{"refund never goes negative", "2026-03-01", -50, 0, 0, true},
-		{"days are separate", "19783", 4, 4, 4, true},
-		{"no limit", "19784", 1000, 0, 1000, true},
+		{"first spend", "2026-03-01", 3, 5, 3, true, 0},
+		{"up to the limit", "2026-03-01", 2, 5, 5, true, 0},
+		{"over the limit spends nothing", "2026-03-01", 1, 5, 5, false, 0},
+		{"refund", "2026-03-01", -2, 0, 3, true, 0},
+		{"spend after refund", "2026-03-01", 2, 5, 5, true, 0},
+		{"batch too big", "2026-03-01", 9, 100, 14, true, 0},
+		{"refund never goes negative", "2026-03-01", -50, 0, 0, true, 0},
+		{"days are separate", "19783", 4, 4, 4, true, 0},
+		{"no limit", "19784", 1000, 0, 1000, true, 0},
+		{"raise to what the server counted", "19785", 0, 0, 40, true, 40},
+		{"raise never lowers", "19785", 0, 0, 40, true, 12},
+		{"spend after a raise", "19785", 3, 50, 43, true, 0},
+		{"a raise past the limit stops spending", "19785", 0, 0, 50, true, 50},
+		{"spent after the raise", "19785", 1, 50, 50, false, 0},
 	}
 	for _, st := range steps {
-		if st.spend < 0 {
+		if st.raise > 0 {
+			used, err := s.RaiseQuota(ctx, h, st.day, st.raise)
+			must(t, err)
+			if used != st.wantUsed {
+				t.Fatalf("%s: RaiseQuota used %d, want %d", st.name, used, st.wantUsed)
+			}
+		} else if st.spend < 0 {
 			must(t, s.RefundQuota(ctx, h, st.day, -st.spend))
 		} else {
 			used, ok, err := s.SpendQuota(ctx, h, st.day, st.spend, st.limit)

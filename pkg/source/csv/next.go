@@ -148,7 +148,7 @@ func (r *Reader) fatal(err error) error {
 			return fmt.Errorf("%s: record starting after line %d: %w: over %d bytes by line %d; is a quote left open?",
 				r.name, r.lastLine, le.cause, r.win.max, le.line+r.lineOffset)
 		}
-		return fmt.Errorf("%s: line %d: %w: over %d bytes (MaxLineBytes)", r.name, le.line+r.lineOffset, le.cause, r.win.max)
+		return fmt.Errorf("%s: line %d: %w: over %d bytes, the longest line a CSV source may have (is the file really CSV?)", r.name, le.line+r.lineOffset, le.cause, r.win.max)
 	}
 	return fmt.Errorf("%s: %w", r.name, err)
 }

@@ -25,7 +25,7 @@ func skipLines(text *bufio.Reader, name string, n, maxLine int) error {
 			chunk, err := text.ReadSlice('\n')
 			size += len(chunk)
 			if size > maxLine {
-				return fmt.Errorf("%s: line %d: %w: over %d bytes (MaxLineBytes)", name, i+1, ErrLineTooLong, maxLine)
+				return fmt.Errorf("%s: line %d: %w: over %d bytes, the longest line a CSV source may have (is the file really CSV?)", name, i+1, ErrLineTooLong, maxLine)
 			}
 			if errors.Is(err, bufio.ErrBufferFull) {
 				continue
