@@ -5,6 +5,7 @@ BIN     := bin/alexsync
 PKGS    := ./...
 FUZZTIME ?= 3s
 BENCHCOUNT ?= 5
+BENCH ?= .
 BENCHOUT ?= /tmp/alexsync-bench.txt
 CHAOSOUT ?= /tmp/alexsync-chaos.txt
 
@@ -46,9 +47,9 @@ fuzz-short:
 fuzz:
 	@$(MAKE) --no-print-directory fuzz-short FUZZTIME=30s
 
-## bench: Go benchmarks, summarized as a table of medians.
+## bench: Go benchmarks, summarized as a table of medians (BENCH=regexp PKGS=./pkg/x for a subset).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) $(PKGS) | tee $(BENCHOUT) | $(GO) run ./cmd/benchtable
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCHCOUNT) $(PKGS) | tee $(BENCHOUT) | $(GO) run ./cmd/benchtable
 
 ## chaos: the long chaos run (several minutes): every fault at once, kills, disk full, pull under faults.
 chaos:

@@ -183,6 +183,17 @@ func (d *Differ) Seen(rowHash record.Hash, line int) bool {
 	return true
 }
 
+// MaybeSeen reports whether Seen may take a row with rowHash: a synced
+// entry has that raw-row hash. It reads only what NewSized wrote, so
+// several goroutines may call it while Seen runs; Seen still decides (a
+// second identical row is refused there).
+func (d *Differ) MaybeSeen(rowHash record.Hash) bool {
+	if !d.fastPath {
+		return false
+	}
+	return d.byRow.lookup(rowSlot(rowHash), func(i int32) bool { return d.entries[i].rowHash == rowHash }) >= 0
+}
+
 // NotedKey reports the line of the row the fast path took for key, if
 // it took one.
 func (d *Differ) NotedKey(key string) (line int, ok bool) {

@@ -80,6 +80,9 @@ func TestFastPath(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := New(baseline(known), tc.fastPath)
+			if maybe := d.MaybeSeen(tc.hash); maybe != tc.wantOK {
+				t.Fatalf("MaybeSeen = %v; want %v", maybe, tc.wantOK)
+			}
 			ok := d.Seen(tc.hash, 7)
 			if ok != tc.wantOK {
 				t.Fatalf("Seen = %v; want %v", ok, tc.wantOK)
@@ -88,6 +91,10 @@ func TestFastPath(t *testing.T) {
 				t.Fatalf("NotedKey = %d, %v after Seen = %v", line, noted, ok)
 			}
 			if ok {
+				// MaybeSeen still says yes (it reads no flags); Seen refuses.
+				if !d.MaybeSeen(tc.hash) {
+					t.Fatal("MaybeSeen changed after Seen")
+				}
 				if again := d.Seen(tc.hash, 8); again {
 					t.Fatal("a second identical row took the fast path: it must be prepared and found a duplicate")
 				}

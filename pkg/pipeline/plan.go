@@ -90,6 +90,82 @@ func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doub
 	}
 }
 
+// prefetch runs seq on a goroutine of its own, a batch of records ahead
+// of its consumer: reading the checkpoint and decoding overlaps the
+// consumer's indexing. Its values are the same as seq's, in order. It
+// stops seq when the consumer stops early or ctx is done, and returns
+// only after seq has returned, so that what seq wrote is the consumer's
+// to read afterwards.
+func prefetch[T any](ctx context.Context, seq iter.Seq2[T, error]) iter.Seq2[T, error] {
+	const batch = 4096
+	return func(yield func(T, error) bool) {
+		type chunk struct {
+			vals []T
+			err  error
+		}
+		ch := make(chan chunk, 2)
+		free := make(chan []T, 4) // consumed batches, to fill again
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(ch)
+			send := func(c chunk) bool {
+				select {
+				case ch <- c:
+					return true
+				case <-stop:
+					return false
+				case <-ctx.Done():
+					return false
+				}
+			}
+			vals := make([]T, 0, batch)
+			for v, err := range seq {
+				if err != nil {
+					if send(chunk{vals: vals}) {
+						send(chunk{err: err})
+					}
+					return
+				}
+				if vals = append(vals, v); len(vals) == batch {
+					if !send(chunk{vals: vals}) {
+						return
+					}
+					select {
+					case vals = <-free:
+					default:
+						vals = make([]T, 0, batch)
+					}
+				}
+			}
+			send(chunk{vals: vals})
+		}()
+		defer func() {
+			close(stop)
+			<-done
+		}()
+		for c := range ch {
+			for _, v := range c.vals {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			select {
+			case free <- c.vals[:0]:
+			default:
+			}
+			if c.err != nil {
+				yield(*new(T), c.err)
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			yield(*new(T), err)
+		}
+	}
+}
+
 func parseHash(s string) (record.Hash, bool) {
 	var h record.Hash
 	if len(s) != hex.EncodedLen(len(h)) {

@@ -487,7 +487,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	for _, n := range counts {
 		known += n
 	}
-	differ, err := diff.NewSized(baseline(ctx, r.store, r.p.Name, doubt, adopting), fastPath, known)
+	differ, err := diff.NewSized(prefetch(ctx, baseline(ctx, r.store, r.p.Name, doubt, adopting)), fastPath, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -504,7 +504,14 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	extract := &Extract{Warnings: ex.warnings}
 	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, adopting: adopting, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
 	dd := prepare.NewDeduperNoted(r.p.Duplicates, differ)
-	skip := func(row record.Row) bool { return differ.Seen(record.RowHash(row.Values), row.Line) }
+	var skip *prepare.Skip
+	if fastPath {
+		skip = &prepare.Skip{
+			Hash:  func(row record.Row) record.Hash { return record.RowHash(row.Values) },
+			Maybe: differ.MaybeSeen,
+			Take:  func(row record.Row, h record.Hash) bool { return differ.Seen(h, row.Line) },
+		}
+	}
 	err = prepare.Stream(ctx, ex.src, ex.prep, workers(), skip, func(it prepare.Item) error { return pl.row(it, dd) })
 	if err == nil {
 		err = pl.kept(dd.Finish())

@@ -141,6 +141,53 @@ func TestStreamStopsOnFatal(t *testing.T) {
 	}
 }
 
+func TestStreamStops(t *testing.T) {
+	var items []any
+	for i := range 100_000 {
+		items = append(items, record.Row{Line: i + 2, Values: []string{fmt.Sprint(i), "N", "", fmt.Sprintf("415555%04d", i%10000), "", ""}})
+	}
+	stopped := errors.New("emit says stop")
+	tests := []struct {
+		name string
+		run  func(r record.Reader) error
+		want error
+	}{
+		{"an emit error", func(r record.Reader) error {
+			n := 0
+			return Stream(context.Background(), r, newPreparer(t, true), 2, nil, func(Item) error {
+				if n++; n == 10 {
+					return stopped
+				}
+				return nil
+			})
+		}, stopped},
+		{"a canceled context", func(r record.Reader) error {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			n := 0
+			return Stream(ctx, r, newPreparer(t, true), 2, nil, func(Item) error {
+				if n++; n == 10 {
+					cancel()
+				}
+				return nil
+			})
+		}, context.Canceled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &sliceReader{items: items}
+			if err := tc.run(r); !errors.Is(err, tc.want) {
+				t.Fatalf("Stream = %v, want %v", err, tc.want)
+			}
+			// Stream has returned, so the reader has too: reading r here
+			// races with nothing, and it stopped long before the end.
+			if r.i >= len(items)/2 {
+				t.Fatalf("the reader went on to row %d of %d after the stop", r.i, len(items))
+			}
+		})
+	}
+}
+
 func TestDeduper(t *testing.T) {
 	mk := func(line int, key, phone string) Prepared {
 		return Prepared{Row: record.Row{Line: line}, Contact: record.Contact{Key: key, Phone: phone}}
@@ -254,7 +301,24 @@ func TestStreamSkip(t *testing.T) {
 		items = append(items, record.Row{Line: i + 2, Values: []string{fmt.Sprint(i), "N", "", fmt.Sprintf("415555%04d", i), "", ""}})
 	}
 	var skippedLines, preparedLines []int
-	skip := func(r record.Row) bool { return r.Line%3 == 0 }
+	// Maybe accepts every third row and one more in each ten; Take refuses
+	// that extra one, which must then be prepared, in order.
+	taken := func(line int) bool { return line%3 == 0 }
+	var takes []int
+	skip := &Skip{
+		Hash: func(r record.Row) record.Hash { return record.Hash{byte(r.Line), byte(r.Line >> 8)} },
+		Maybe: func(h record.Hash) bool {
+			line := int(h[0]) | int(h[1])<<8
+			return taken(line) || line%10 == 1
+		},
+		Take: func(r record.Row, h record.Hash) bool {
+			if int(h[0])|int(h[1])<<8 != r.Line {
+				t.Errorf("line %d: Take got the hash of another row", r.Line)
+			}
+			takes = append(takes, r.Line)
+			return taken(r.Line)
+		},
+	}
 	err := Stream(context.Background(), &sliceReader{items: items}, newPreparer(t, true), 3, skip, func(it Item) error {
 		switch {
 		case it.Skipped:
@@ -267,7 +331,10 @@ func TestStreamSkip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(skippedLines) != 400 || len(preparedLines) != 800 || !slices.IsSorted(skippedLines) {
-		t.Fatalf("skipped %d, prepared %d", len(skippedLines), len(preparedLines))
+	if len(skippedLines) != 400 || len(preparedLines) != 800 || !slices.IsSorted(skippedLines) || !slices.IsSorted(preparedLines) {
+		t.Fatalf("skipped %d, prepared %d, in order %v %v", len(skippedLines), len(preparedLines), slices.IsSorted(skippedLines), slices.IsSorted(preparedLines))
+	}
+	if !slices.IsSorted(takes) || len(takes) != 400+120-40 {
+		t.Fatalf("Take called %d times (in order: %v); want once for each of the %d rows Maybe accepted", len(takes), slices.IsSorted(takes), 400+120-40)
 	}
 }

@@ -138,6 +138,12 @@ func WithJitter(f func() float64) Option {
 // NewClient returns a client for the API at baseURL (DefaultBaseURL when
 // empty) authenticating with apiKey. The URL must be https, or http on a
 // loopback address (the simulator). The key must not be empty.
+//
+// Without WithLimiter the client paces only by the server's rate-limit
+// headers (it waits for X-RateLimit-Reset when Remaining reaches 0) and by
+// Retry-After on a 429; without WithBudget it keeps no daily count. The
+// pipelines pass both: a quota.Window for the plan's minute and the
+// checkpoint's shared daily ledger.
 func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
