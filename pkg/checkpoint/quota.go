@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -28,8 +29,25 @@ func (c *core) SpendQuota(ctx context.Context, keyHash, day string, n, limit int
 	if err := validQuota(keyHash, day, n); err != nil {
 		return 0, false, err
 	}
-	var used int
 	var ok bool
+	used, err := c.updateQuota(ctx, keyHash, day, func(q *gorm.DB, now time.Time) error {
+		if limit > 0 {
+			q = q.Where("used + ? <= ?", n, limit)
+		}
+		res := q.Updates(map[string]any{"used": gorm.Expr("used + ?", n), "updated_at": now})
+		ok = res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return used, ok, nil
+}
+
+// updateQuota runs update on the day's ledger row (created at 0 if
+// missing) in one transaction and returns the usage after it.
+func (c *core) updateQuota(ctx context.Context, keyHash, day string, update func(q *gorm.DB, now time.Time) error) (int, error) {
+	var used int
 	now := c.now()
 	err := c.w.do(ctx, func(tx *gorm.DB) error {
 		where := map[string]any{"key_hash": keyHash, "day": day}
@@ -38,21 +56,12 @@ func (c *core) SpendQuota(ctx context.Context, keyHash, day string, n, limit int
 		if err != nil {
 			return err
 		}
-		q := tx.Model(&quotaRow{}).Where(where)
-		if limit > 0 {
-			q = q.Where("used + ? <= ?", n, limit)
+		if err := update(tx.Model(&quotaRow{}).Where(where), now); err != nil {
+			return err
 		}
-		res := q.Updates(map[string]any{"used": gorm.Expr("used + ?", n), "updated_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		ok = res.RowsAffected == 1
 		return tx.Model(&quotaRow{}).Where(where).Select("used").Scan(&used).Error
 	})
-	if err != nil {
-		return 0, false, err
-	}
-	return used, ok, nil
+	return used, err
 }
 
 // RefundQuota gives back n requests, never going below zero.
@@ -75,26 +84,9 @@ func (c *core) RaiseQuota(ctx context.Context, keyHash, day string, atLeast int)
 	if err := validQuota(keyHash, day, atLeast); err != nil {
 		return 0, err
 	}
-	var used int
-	now := c.now()
-	err := c.w.do(ctx, func(tx *gorm.DB) error {
-		where := map[string]any{"key_hash": keyHash, "day": day}
-		err := tx.Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&quotaRow{KeyHash: keyHash, Day: day, UpdatedAt: now}).Error
-		if err != nil {
-			return err
-		}
-		err = tx.Model(&quotaRow{}).Where(where).Where("used < ?", atLeast).
-			Updates(map[string]any{"used": atLeast, "updated_at": now}).Error
-		if err != nil {
-			return err
-		}
-		return tx.Model(&quotaRow{}).Where(where).Select("used").Scan(&used).Error
+	return c.updateQuota(ctx, keyHash, day, func(q *gorm.DB, now time.Time) error {
+		return q.Where("used < ?", atLeast).Updates(map[string]any{"used": atLeast, "updated_at": now}).Error
 	})
-	if err != nil {
-		return 0, err
-	}
-	return used, nil
 }
 
 // QuotaUsed returns the day's committed usage.
