@@ -26,7 +26,8 @@ request of the day's quota.
 
 The key is read from the environment variable named by --key-env (default
 SMARTALEX_API_KEY) or from --key-file; it is never taken on the command line.
-SMARTALEX_API_URL, when set, overrides --api-url.`,
+The API is --api-url when given, else SMARTALEX_API_URL, else the
+production API (the same order as alexsync run).`,
 		Example: `  export SMARTALEX_API_KEY=sk_live_...
   alexsync check
 
@@ -35,7 +36,11 @@ SMARTALEX_API_URL, when set, overrides --api-url.`,
   SMARTALEX_API_KEY=sk_test_demo alexsync check --api-url http://127.0.0.1:8089/v1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCheck(cmd, api, verbose)
+			url := api.URL() // SMARTALEX_API_URL, else the default
+			if cmd.Flags().Changed("api-url") {
+				url = api.BaseURL // the flag wins, as in alexsync run
+			}
+			return runCheck(cmd, api, url, verbose)
 		},
 	}
 	f := cmd.Flags()
@@ -46,7 +51,7 @@ SMARTALEX_API_URL, when set, overrides --api-url.`,
 	return cmd
 }
 
-func runCheck(cmd *cobra.Command, api config.API, verbose bool) error {
+func runCheck(cmd *cobra.Command, api config.API, url string, verbose bool) error {
 	key, err := api.Key()
 	if err != nil {
 		return usageError{err}
@@ -55,7 +60,7 @@ func runCheck(cmd *cobra.Command, api config.API, verbose bool) error {
 	if verbose {
 		logger = slog.New(redact.NewHandler(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
-	client, err := smartalex.NewClient(api.URL(), key, smartalex.WithLogger(logger),
+	client, err := smartalex.NewClient(url, key, smartalex.WithLogger(logger),
 		smartalex.WithUserAgent("alexsync/"+buildVersion()),
 		smartalex.WithRetryPolicy(smartalex.RetryPolicy{MaxAttempts: 3}))
 	if err != nil {

@@ -160,6 +160,11 @@ func TestRunUsageErrors(t *testing.T) {
 		{"missing pipeline", nil, []string{"run", e.path("nope.yaml")}, "no such file"},
 		{"bad log format", nil, []string{"run", e.path("p.yaml"), "--log-format", "xml"}, "want text or json"},
 		{"plain http to a remote host", nil, []string{"run", e.path("p.yaml"), "--api-url", "http://api.example.com/v1"}, "refusing plain http://"},
+		{"no pipeline argument", nil, []string{"run"}, "alexsync run: accepts 1 arg(s), received 0 (see alexsync run --help)"},
+		{"explain without a key", nil, []string{"explain", e.path("p.yaml")}, "alexsync explain: accepts 2 arg(s), received 1"},
+		{"an unknown command", nil, []string{"runn", e.path("p.yaml")}, `unknown command "runn"`},
+		{"a flag that is not a number", nil, []string{"run", e.path("p.yaml"), "--workers", "abc"}, "--workers"},
+		{"a report path that is a directory", nil, []string{"run", e.path("p.yaml"), "--report", e.dir}, "is a directory: name a file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,5 +247,29 @@ func TestReportToStdout(t *testing.T) {
 	code, out, _ = e.exec("validate", e.path("p.yaml"), "--report", "-")
 	if code != 0 || !json.Valid([]byte(out)) {
 		t.Fatalf("validate --report -: exit %d\n%s", code, out)
+	}
+}
+
+func TestCheckURLPrecedence(t *testing.T) {
+	e := newCLIEnv(t, 0, "")
+	dead := "http://127.0.0.1:1/v1" // nothing listens there
+	tests := []struct {
+		name   string
+		env    string
+		args   []string
+		wantOK bool
+	}{
+		{"the flag wins over the variable", dead, []string{"--api-url", e.url}, true},
+		{"the variable without the flag", e.url, nil, true},
+		{"the variable pointing nowhere", dead, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("SMARTALEX_API_URL", tc.env)
+			code, out, errs := e.exec(append([]string{"check"}, tc.args...)...)
+			if (code == 0) != tc.wantOK || (tc.wantOK && !strings.Contains(out, e.url)) {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,11 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	// cobra reports an unknown command with an untyped error, recognizable
+	// only by its text.
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		err = usageError{fmt.Errorf("%w (see alexsync --help)", err)}
+	}
 	var st exitStatus
 	if err != nil && !errors.As(err, &st) {
 		fmt.Fprintf(stderr, "alexsync: %v\n", err)
@@ -82,7 +88,23 @@ pulls call records back out for reporting.`,
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newVersionCmd(), newSimCmd(), newCheckCmd(), newValidateCmd(), newRunCmd(), newStatusCmd(), newExplainCmd())
+	for _, c := range root.Commands() {
+		if c.Args != nil {
+			c.Args = usageArgs(c.Args)
+		}
+	}
 	return root
+}
+
+// usageArgs makes a wrong number of arguments a usage error (exit 2) that
+// points to the command's help.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{fmt.Errorf("%s %s: %w (see alexsync %s --help)", cmd.Root().Name(), cmd.Name(), err, cmd.Name())}
+		}
+		return nil
+	}
 }
 
 // Exit codes. They are part of the command-line contract, documented in

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -83,6 +85,9 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	}
 	if f.workers < 0 || f.workers > 64 || f.maxRequests < 0 {
 		return usageError{fmt.Errorf("--workers must be 1..64 and --max-requests not negative")}
+	}
+	if fi, err := os.Stat(f.report); f.report != "" && f.report != "-" && err == nil && fi.IsDir() {
+		return usageError{fmt.Errorf("--report %s is a directory: name a file, such as %s", f.report, filepath.Join(f.report, "report.json"))}
 	}
 	started := time.Now().UTC()
 	p, err := config.LoadPipeline(path)
@@ -190,8 +195,11 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 		if p.SettingsChanged {
 			fmt.Fprintf(w, "           the mapping or phone settings changed since the last run: %d contacts are re-sent\n", p.Resend)
 		}
-		if p.FirstRun && c.Create > 0 {
+		switch {
+		case p.Adopting && p.FirstRun:
 			fmt.Fprintln(w, "           first run: the account's contacts are listed once and matching phones adopted, not duplicated")
+		case p.Adopting:
+			fmt.Fprintln(w, "           adopt: always: the account's contacts are listed and matching phones adopted, not duplicated")
 		}
 		fmt.Fprintf(w, "           %s\n", p.Estimate)
 		for _, fc := range p.Samples {
@@ -199,8 +207,8 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 		}
 	}
 	if !s.DryRun {
-		fmt.Fprintf(w, "sent       %d created, %d updated, %d adopted, %d reconciled, %d deleted; %d failed, %d in doubt, %d not sent\n",
-			c.Created, c.Updated, c.Adopted, c.Reconciled, c.Deleted, c.Failed, c.InDoubt, c.Deferred)
+		fmt.Fprintf(w, "sent       %d created, %d updated, %d adopted, %d reconciled, %d deleted; %d refused by the API, %d failed, %d in doubt, %d not sent\n",
+			c.Created, c.Updated, c.Adopted, c.Reconciled, c.Deleted, c.Refused, c.Failed, c.InDoubt, c.Deferred)
 		fmt.Fprintf(w, "requests   %d%s, %d retries, %d rate limited\n", s.Requests.Total, breakdownParen(s.Requests.ByStatus), s.Requests.Retries, s.Requests.RateLimited)
 		fmt.Fprintf(w, "quota      %d of %d requests used today (%s: %d/min)\n", s.Quota.UsedToday, s.Quota.PerDay, s.Quota.Plan, s.Quota.PerMinute)
 	}

@@ -27,12 +27,16 @@ func newStatusCmd() *cobra.Command {
 		Short: "Show where a pipeline stands: last runs, records by state, quota used today",
 		Long: `status reads the pipeline's checkpoint and sends no request: the last runs
 (when, exit code, counts), how many records are synced, pending, failed or in
-doubt, today's quota use of the API key (when the key's variable is set: the
-ledger stores only a hash of the key) and the checkpoint's location and size.`,
+doubt, today's quota use of the API key (the key's variable when it is set,
+else the key of the pipeline's last run: the ledger stores only a hash of
+the key) and the checkpoint's location and size.`,
 		Example: `  alexsync status pipelines/demo-import.yaml
   alexsync status nightly.yaml --json | jq .records`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if runs < 1 {
+				return usageError{fmt.Errorf("--runs %d: want at least 1", runs)}
+			}
 			p, err := config.LoadPipeline(args[0])
 			if err != nil {
 				return err
@@ -103,10 +107,16 @@ func runLine(run pipeline.RunStatus) string {
 	if run.DryRun {
 		b.WriteString(", dry run")
 	}
-	var c map[string]int
-	if json.Unmarshal(run.Counts, &c) == nil && c != nil {
-		fmt.Fprintf(&b, ": read %d, rejected %d, created %d, updated %d, deleted %d, adopted %d, failed %d, in doubt %d",
-			c["read"], c["rejected"], c["created"], c["updated"], c["deleted"], c["adopted"], c["failed"], c["in_doubt"])
+	var c map[string]any
+	n := func(k string) int { f, _ := c[k].(float64); return int(f) }
+	switch {
+	case json.Unmarshal(run.Counts, &c) != nil || c == nil:
+	case c["listed"] != nil: // a pull-calls or export-contacts run
+		fmt.Fprintf(&b, ": listed %d, new %d, changed %d, written %d, %d list and %d detail requests",
+			n("listed"), n("new"), n("changed"), n("written"), n("list_requests"), n("detail_requests"))
+	default:
+		fmt.Fprintf(&b, ": read %d, rejected %d, created %d, updated %d, deleted %d, adopted %d, refused %d, failed %d, in doubt %d",
+			n("read"), n("rejected"), n("created"), n("updated"), n("deleted"), n("adopted"), n("refused"), n("failed"), n("in_doubt"))
 	}
 	return b.String()
 }

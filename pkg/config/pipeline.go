@@ -23,6 +23,12 @@ const (
 	KindExportContacts = "export-contacts"
 )
 
+// Adopt modes: when the account is listed for adoption.
+const (
+	AdoptFirstRun = "first_run"
+	AdoptAlways   = "always"
+)
+
 // Kinds lists the pipeline kinds.
 var Kinds = []string{KindPushContacts, KindPullCalls, KindExportContacts}
 
@@ -36,13 +42,18 @@ type Pipeline struct {
 	Mapping    MappingRef `yaml:"mapping"`
 	Phone      Phone      `yaml:"phone"`
 	Duplicates string     `yaml:"duplicates"` // first (default) | last | reject
-	Checkpoint string     `yaml:"checkpoint"` // file path, or a postgres:// URL
-	API        API        `yaml:"api"`
-	Rejects    string     `yaml:"rejects"`
-	Deletes    Deletes    `yaml:"deletes"`
-	Guards     Guards     `yaml:"guards"`
-	Calls      Calls      `yaml:"calls"`  // pull-calls
-	Output     Output     `yaml:"output"` // pull-calls, export-contacts
+	// Adopt says when the account's contacts are listed so that a create
+	// whose phone the account already holds adopts that contact instead:
+	// first_run (default: once, on the pipeline's first run) or always
+	// (before every run that creates; one request per 100 contacts).
+	Adopt      string  `yaml:"adopt"`
+	Checkpoint string  `yaml:"checkpoint"` // file path, or a postgres:// URL
+	API        API     `yaml:"api"`
+	Rejects    string  `yaml:"rejects"`
+	Deletes    Deletes `yaml:"deletes"`
+	Guards     Guards  `yaml:"guards"`
+	Calls      Calls   `yaml:"calls"`  // pull-calls
+	Output     Output  `yaml:"output"` // pull-calls, export-contacts
 	// JoinPipeline names the push pipeline (in the same checkpoint) whose
 	// records map SmartAlex contact ids back to source keys and phones.
 	JoinPipeline string `yaml:"join_pipeline"`
@@ -181,6 +192,9 @@ func (p *Pipeline) applyDefaults() {
 	if p.Duplicates == "" {
 		p.Duplicates = "first"
 	}
+	if p.Adopt == "" {
+		p.Adopt = AdoptFirstRun
+	}
 	if p.Phone.Accept == "" {
 		p.Phone.Accept = "valid"
 	}
@@ -240,6 +254,7 @@ func (p *Pipeline) validate() error {
 	}
 	check(slices.Contains([]string{"valid", "possible"}, p.Phone.Accept), "phone.accept: %q is not valid or possible", p.Phone.Accept)
 	check(slices.Contains([]string{"first", "last", "reject"}, p.Duplicates), "duplicates: %q is not first, last or reject", p.Duplicates)
+	check(p.Adopt == AdoptFirstRun || p.Adopt == AdoptAlways, "adopt: %q is not %s or %s", p.Adopt, AdoptFirstRun, AdoptAlways)
 	check(slices.Contains([]string{"off", "delete", "dnc"}, p.Deletes.Mode), "deletes.mode: %q is not off, delete or dnc", p.Deletes.Mode)
 	check(p.Deletes.Max > 0, "deletes.max: must be positive")
 	check(p.Guards.MaxRejectRatio > 0 && p.Guards.MaxRejectRatio <= 1, "guards.max_reject_ratio: want a ratio in (0, 1]")

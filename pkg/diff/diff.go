@@ -52,6 +52,8 @@ type Differ struct {
 	byRow     index // synced entries with a row hash
 	byPhone   index // built by NotedPhone
 	phoned    bool
+	byRemote  index // built by HoldsRemote
+	remoted   bool
 	fastPath  bool
 	seed      maphash.Seed
 	origins   []string // the distinct origins (a handful), by entry.origin
@@ -192,6 +194,24 @@ func (d *Differ) MaybeSeen(rowHash record.Hash) bool {
 		return false
 	}
 	return d.byRow.lookup(rowSlot(rowHash), func(i int32) bool { return d.entries[i].rowHash == rowHash }) >= 0
+}
+
+// HoldsRemote reports whether a known record has the remote id id: the
+// account's contact is already this pipeline's.
+func (d *Differ) HoldsRemote(id string) bool {
+	if id == "" {
+		return false
+	}
+	if !d.remoted {
+		d.byRemote = newIndex(len(d.entries))
+		for i := range d.entries {
+			if r := d.entries[i].remote; r.n > 0 {
+				d.byRemote.insert(maphash.Bytes(d.seed, d.bytes(r)), int32(i))
+			}
+		}
+		d.remoted = true
+	}
+	return d.byRemote.lookup(maphash.String(d.seed, id), func(i int32) bool { return string(d.bytes(d.entries[i].remote)) == id }) >= 0
 }
 
 // NotedKey reports the line of the row the fast path took for key, if

@@ -132,13 +132,13 @@ func (rd *reading) rejection(raw string, plus bool, asked, region string, known 
 	nsn := len(strconv.FormatUint(rd.num.nn, 10))
 	switch rd.possible {
 	case phonenumbers.TOO_SHORT:
-		return TooShort, fmt.Sprintf("%q is too short for a number in %s (%d digits after the country code)", raw, where, nsn)
+		return TooShort, fmt.Sprintf("%q is too short for a number in %s (%d digits, not counting the country code)", raw, where, nsn)
 	case phonenumbers.TOO_LONG:
-		return TooLong, fmt.Sprintf("%q is too long for a number in %s (%d digits after the country code)", raw, where, nsn)
+		return TooLong, fmt.Sprintf("%q is too long for a number in %s (%d digits, not counting the country code)", raw, where, nsn)
 	case phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
 		return TooShort, fmt.Sprintf("%q is a local number in %s without its area code", raw, where)
 	case phonenumbers.INVALID_LENGTH:
-		return InvalidNumber, fmt.Sprintf("%q has %d digits after the country code, a length numbers in %s never have", raw, nsn, where)
+		return InvalidNumber, fmt.Sprintf("%q has %d digits not counting the country code, a length numbers in %s never have", raw, nsn, where)
 	case phonenumbers.INVALID_COUNTRY_CODE:
 		return InvalidNumber, fmt.Sprintf("%q starts with +%d, which is not a country calling code", raw, cc)
 	}

@@ -108,7 +108,7 @@ func (c *cleaned) judge(raw string, st *scanState, vanity bool) {
 	case st.letters > 0 && (!vanity || st.foreign || st.real < 3):
 		hint := ""
 		if !vanity && !st.foreign && st.real >= 3 {
-			hint = " (vanity numbers such as 1-800-FLOWERS are converted only when AllowVanity is set)"
+			hint = " (vanity numbers such as 1-800-FLOWERS are converted only when the pipeline sets phone.allow_vanity)"
 		}
 		c.rejectf(NotANumber, "%q contains letters, so it is not a phone number%s", raw, hint)
 	case st.junk != 0:

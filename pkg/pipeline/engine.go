@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/push"
 	"github.com/alexsync/alexsync/pkg/quota"
 	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/redact"
 	"github.com/alexsync/alexsync/pkg/sink/rejects"
 	"github.com/alexsync/alexsync/pkg/smartalex"
 )
@@ -22,6 +24,8 @@ type lockedRejects struct {
 	w     rejects.Writer
 	count int
 	err   error
+	// refused notes the first rows the API refused during the push.
+	refused []RejectNote
 }
 
 func (l *lockedRejects) Write(values []string, line int, code, message string) error {
@@ -40,6 +44,15 @@ func (l *lockedRejects) Close() error { return l.w.Close() }
 // reject receives the rows the API refused during the push.
 func (l *lockedRejects) reject(re *record.RowError) {
 	_ = writeReject(l, re) // a failing rejects file is reported at Close
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.refused) < maxRejectNotes {
+		msg := re.Code
+		if re.Err != nil {
+			msg = re.Err.Error()
+		}
+		l.refused = append(l.refused, RejectNote{Line: re.Line, Column: re.Column, Code: re.Code, Message: redact.Text(msg)})
+	}
 }
 
 // connect builds the API client: paced by a rolling minute window, and
@@ -90,7 +103,7 @@ func (r *runner) connect(ctx context.Context) error {
 // them all resumes with the adoptions and never lists the account again.
 func (r *runner) adopt(ctx context.Context, plan *Plan) error {
 	listed, _, err := r.store.Meta(ctx, r.p.Name, "remote_listed")
-	if err != nil || listed != "" {
+	if err != nil || (listed != "" && r.p.Adopt != config.AdoptAlways) {
 		return err
 	}
 	byPhone := map[string]*smartalex.Contact{}
@@ -105,7 +118,7 @@ func (r *runner) adopt(ctx context.Context, plan *Plan) error {
 	}
 	for i, t := range plan.tasks {
 		rc, ok := byPhone[t.Entry.Contact.Phone]
-		if t.Op != push.OpCreate || !ok {
+		if t.Op != push.OpCreate || !ok || plan.holds(rc.ID) {
 			continue
 		}
 		prev := fromAPI(rc, t.Entry.Key)
@@ -162,7 +175,12 @@ func (r *runner) fillPushCounts(res push.Result) {
 	c.Created, c.Updated, c.Deleted = res.Created, res.Updated, res.Deleted+res.DNC
 	c.Adopted, c.Reconciled = res.Adopted, res.Reconciled
 	c.Failed, c.InDoubt, c.Deferred = res.Failed, res.InDoubt, res.Deferred
-	c.Rejected += res.Rejected
+	c.Refused = res.Rejected
+	if r.rejects != nil {
+		r.rejects.mu.Lock()
+		r.sum.Rejects = append(r.sum.Rejects, r.rejects.refused...)
+		r.rejects.mu.Unlock()
+	}
 }
 
 func (r *runner) fillRequests(ctx context.Context) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -84,6 +85,10 @@ var ErrUnknownKey = errors.New("no such key in the source or the checkpoint")
 func Explain(ctx context.Context, p *config.Pipeline, key string, clk clock.Clock) (*Explanation, error) {
 	if clk == nil {
 		clk = clock.Real{}
+	}
+	if p.Kind != config.KindPushContacts {
+		return nil, configError{fmt.Errorf("%s: explain follows one contact of a push-contacts pipeline; this is a %s pipeline (its records are in %s)",
+			p.Path, p.Kind, orNone(p.Output.Path))}
 	}
 	key = strings.ReplaceAll(strings.TrimSpace(key), " | ", keySep)
 	ex := &Explanation{Pipeline: p.Name, Key: key, Source: describe(p)}
@@ -192,4 +197,12 @@ func (ex *Explanation) fromCheckpoint(ctx context.Context, store checkpoint.Stor
 		ex.Attempts = append(ex.Attempts, AttemptView{At: a.At.UTC(), Action: string(a.Action), Outcome: a.Outcome, Status: a.Status, Error: a.Error, RequestID: a.RequestID})
 	}
 	return nil
+}
+
+// orNone is s, or "its output" when s is empty (a SQL output).
+func orNone(s string) string {
+	if s == "" {
+		return "its output"
+	}
+	return s
 }

@@ -38,6 +38,9 @@ type Plan struct {
 	// creating, its contacts are listed once (per_page 100) and those
 	// whose phone matches are adopted instead of created again.
 	FirstRun bool `json:"first_run"`
+	// Adopting: this run lists the account before creating (the first
+	// run, or every run with adopt: always).
+	Adopting bool `json:"adopting"`
 	// Samples show a few updates field by field (values masked).
 	Samples []FieldChange `json:"samples,omitempty"`
 	// Estimate says how long the requests take at the plan's quotas.
@@ -46,6 +49,9 @@ type Plan struct {
 	tasks      []push.Task
 	deletes    []push.Task
 	configHash string
+	// holds reports whether a remote contact id is already this
+	// pipeline's (adoption never takes one twice).
+	holds func(remoteID string) bool
 }
 
 // FieldChange is one field of one planned update.

@@ -90,7 +90,7 @@ type RunSummary struct {
 	Stopped    string       `json:"stopped,omitempty"` // why the run stopped early
 	Error      string       `json:"error,omitempty"`   // the error that ended the run (exit 1, 2 or 130)
 	Warnings   []string     `json:"warnings,omitempty"`
-	Rejects    []RejectNote `json:"first_rejects,omitempty"`
+	Rejects    []RejectNote `json:"first_rejects,omitempty"` // before sending, then the API's refusals
 }
 
 // Counts are the report's counts.
@@ -110,6 +110,10 @@ type Counts struct {
 	Failed     int `json:"failed"`
 	InDoubt    int `json:"in_doubt"`
 	Deferred   int `json:"deferred"`
+	// Refused counts the contacts the API refused (400): written to the
+	// rejects file with the API's message, like the rows rejected before
+	// sending (Rejected), and sent again by the next run.
+	Refused int `json:"refused"`
 }
 
 // Requests counts what was sent.
@@ -216,7 +220,11 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 	}
 	sum.ExitCode = outcome
 	sum.FinishedAt = opts.Clock.Now().UTC()
-	if err := store.FinishRun(context.WithoutCancel(ctx), runID, int(outcome), sum.Counts); err != nil && runErr == nil {
+	var counts any = sum.Counts
+	if sum.Pull != nil {
+		counts = sum.Pull // what status shows of a pull or export run
+	}
+	if err := store.FinishRun(context.WithoutCancel(ctx), runID, int(outcome), counts); err != nil && runErr == nil {
 		runErr = err
 	}
 	if p.Kind == config.KindPushContacts && !opts.DryRun && runErr == nil && ctx.Err() == nil {
@@ -392,7 +400,7 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 		if err := r.connect(ctx); err != nil {
 			return OutcomeFatal, err
 		}
-		if plan.FirstRun && plan.Create > 0 {
+		if plan.Adopting {
 			if err := r.adopt(ctx, plan); err != nil {
 				return r.stopOutcome(err)
 			}
@@ -496,6 +504,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 		return nil, nil, err
 	}
 	plan.FirstRun = listed == ""
+	plan.holds = differ.HoldsRemote
 	rej, err := openRejects(ex.src, r.p.Rejects, ex.mapper.PhoneColumns())
 	if err != nil {
 		return nil, nil, fmt.Errorf("rejects file: %w", err)
@@ -526,7 +535,8 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	r.cursor = ex.src.MaxCursor()
 	r.planDeletes(plan, differ)
 	plan.Requests = len(plan.tasks) + len(plan.deletes) + plan.Reconcile
-	if plan.FirstRun && plan.Create > 0 {
+	plan.Adopting = (plan.FirstRun || r.p.Adopt == config.AdoptAlways) && plan.Create > 0
+	if plan.Adopting {
 		plan.Requests++ // at least one page of the account's contacts, for adoption
 	}
 	plan.Estimate = estimate(plan.Requests, r.limits)

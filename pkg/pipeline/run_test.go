@@ -224,8 +224,13 @@ func TestAPIRefusalsLandInRejects(t *testing.T) {
 	}
 	h.writeCSV(rows(7))
 	sum := h.run(p, nil)
-	if sum.ExitCode != OutcomeRowErrors || sum.Counts.Created != 1 || sum.Counts.Rejected != 1 || sum.Outputs.Rejects == "" {
+	if sum.ExitCode != OutcomeRowErrors || sum.Counts.Created != 1 || sum.Counts.Refused != 1 || sum.Counts.Rejected != 0 || sum.Outputs.Rejects == "" {
 		t.Fatalf("exit %d counts %+v outputs %+v", sum.ExitCode, sum.Counts, sum.Outputs)
+	}
+	// The refusal is in the summary too, masked, not only in the file.
+	if len(sum.Rejects) != 1 || sum.Rejects[0].Code != "api_rejected" || sum.Rejects[0].Line != 7 ||
+		strings.Contains(sum.Rejects[0].Message, "+14155550005") || !strings.Contains(sum.Rejects[0].Message, "400") {
+		t.Fatalf("first rejects %+v: want the API's refusal of line 7, masked", sum.Rejects)
 	}
 	b, err := os.ReadFile(filepath.Join(h.dir, "rejects.csv"))
 	if err != nil {
@@ -446,5 +451,46 @@ func TestStatusShowsTheLastKeysQuotaWithoutTheKey(t *testing.T) {
 	rep, err := Status(context.Background(), p, StatusOptions{Clock: h.clk})
 	if err != nil || rep.Quota == nil || rep.Quota.UsedDay != sum.Requests.Total || rep.Quota.UsedDay == 0 || rep.SizeBytes == 0 {
 		t.Fatalf("status %+v, %v: want today's %d requests without being given the key", rep, err, sum.Requests.Total)
+	}
+}
+
+// TestAdoptAlways: with adopt: always, a contact that appeared in the
+// account after the first run (created by hand, or by another tool) is
+// adopted by the run whose source gains its phone, not duplicated; with
+// the default, only the first run lists the account.
+func TestAdoptAlways(t *testing.T) {
+	tests := []struct {
+		name      string
+		extra     string
+		wantAdopt int
+		wantLists int // account listings over the three runs
+	}{
+		{"first_run (default) lists once", "", 0, 1},
+		{"always lists before each run that creates", "adopt: always\n", 1, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{})
+			h.writeCSV(rows(5))
+			p := h.pipeline(tc.extra)
+			h.run(p, nil)
+			// Someone adds row 6's phone to the account by hand.
+			if _, err := h.client().CreateContact(context.Background(), contactInput("+1415555"+row(5)[4][10:], "ByHand")); err != nil {
+				t.Fatal(err)
+			}
+			h.writeCSV(rows(7))
+			sum := h.run(p, nil)
+			if sum.Counts.Adopted != tc.wantAdopt || sum.Counts.Created != 2-tc.wantAdopt {
+				t.Fatalf("counts %+v: want %d adopted", sum.Counts, tc.wantAdopt)
+			}
+			if again := h.run(p, nil); again.Requests.Total != 0 {
+				t.Fatalf("a run with nothing to create sent %d requests", again.Requests.Total)
+			}
+			st := h.sim.Stats()
+			if st.Requests["GET /v1/contacts 200"] != tc.wantLists || st.DuplicatePhones != 1-tc.wantAdopt {
+				t.Fatalf("%d listings, %d duplicate phones; want %d listings, %d duplicates",
+					st.Requests["GET /v1/contacts 200"], st.DuplicatePhones, tc.wantLists, 1-tc.wantAdopt)
+			}
+		})
 	}
 }

@@ -165,5 +165,5 @@ func lines(held []Prepared, idx []int) string {
 }
 
 func dup(p Prepared, format string, args ...any) *record.RowError {
-	return &record.RowError{Line: p.Row.Line, Code: CodeDuplicate, Err: fmt.Errorf("duplicate: "+format, args...), Values: p.Row.Values}
+	return &record.RowError{Line: p.Row.Line, Code: CodeDuplicate, Err: fmt.Errorf(format, args...), Values: p.Row.Values}
 }

@@ -214,7 +214,7 @@ func (c *Client) beforeAttempt(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return &QuotaError{Scope: "day", Err: err}
+			return &QuotaError{Scope: "budget", Err: err}
 		}
 	}
 	if c.limiter != nil {

@@ -74,13 +74,17 @@ var ErrQuotaExhausted = errors.New("request quota exhausted")
 // is spent (locally or as reported by the server), or the server asked for
 // a wait longer than the retry policy allows. Nothing was sent.
 type QuotaError struct {
-	Scope   string    // "day" or "minute"
+	Scope   string    // "day" or "minute" (the server's), or "budget" (the caller's Budget refused)
 	ResetAt time.Time // when sending may resume; zero when unknown
 	Err     error     // the cause, if any (a budget's error, the 429)
 }
 
-// Error says which quota is spent and until when.
+// Error says which quota is spent and until when. A Budget's refusal is
+// its own message: the Budget knows which allowance it keeps.
 func (e *QuotaError) Error() string {
+	if e.Scope == "budget" && e.Err != nil {
+		return e.Err.Error()
+	}
 	s := e.Scope + " request quota exhausted"
 	if !e.ResetAt.IsZero() {
 		s += " until " + e.ResetAt.UTC().Format(time.RFC3339)
