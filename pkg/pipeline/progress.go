@@ -36,7 +36,7 @@ type logProgress struct {
 func (p *logProgress) Start(total int, estimate time.Duration) {
 	p.total, p.estimate, p.start = total, estimate, p.clock.Now()
 	p.next = max(1, total/10)
-	p.log.Info("sending", "requests", total, "estimate", estimate.Round(time.Second))
+	p.log.Info("sending", "requests", total, "estimate", estimate.Round(time.Second).String())
 }
 
 func (p *logProgress) Done(string) {
@@ -46,7 +46,7 @@ func (p *logProgress) Done(string) {
 	}
 	p.next += max(1, p.total/10)
 	elapsed := p.clock.Now().Sub(p.start)
-	p.log.Info("progress", "done", p.done, "of", p.total, "elapsed", elapsed.Round(time.Second), "eta", ETA(p.done, p.total, elapsed, p.estimate).Round(time.Second))
+	p.log.Info("progress", "done", p.done, "of", p.total, "elapsed", elapsed.Round(time.Second).String(), "eta", ETA(p.done, p.total, elapsed, p.estimate).Round(time.Second).String())
 }
 
 func (p *logProgress) Finish() {}

@@ -85,7 +85,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		o := c.send(ctx, req, payload)
 		c.afterAttempt(req, o, attempt)
 		c.log.Debug("smartalex request", "method", req.method, "path", path, "status", o.status,
-			"attempt", attempt, "elapsed", c.clock.Now().Sub(t0), "request_id", o.header.Get("X-Request-Id"))
+			"attempt", attempt, "elapsed", c.clock.Now().Sub(t0).String(), "request_id", o.header.Get("X-Request-Id"))
 		if !o.written && o.status == 0 && c.budget != nil {
 			c.budget.Release(ctx) // never reached the server: not counted
 		}
@@ -104,7 +104,7 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 		if c.clock.Now().Add(v.wait).Sub(start) > c.retry.MaxElapsed {
 			return nil, fmt.Errorf("giving up after %d attempts in %s: %w", attempt, c.clock.Now().Sub(start).Round(time.Millisecond), v.retry)
 		}
-		c.log.Warn("smartalex retry", "method", req.method, "path", path, "attempt", attempt, "wait", v.wait, "error", v.retry)
+		c.log.Warn("smartalex retry", "method", req.method, "path", path, "attempt", attempt, "wait", v.wait.String(), "error", v.retry)
 		if err := c.clock.Sleep(ctx, v.wait); err != nil {
 			return nil, err
 		}
