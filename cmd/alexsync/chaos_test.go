@@ -146,9 +146,16 @@ mapping:
 phone: {default_region: US}
 checkpoint: %s
 rejects: out/rejects.csv
-api: {plan: real_estate, workers: %d, per_minute: %d, per_day: %d, minute: %s, day: %s}
+api: {plan: real_estate, workers: %d, per_minute: %d, per_day: %d, minute: %s, day: %s, in_flight_settle: %s}
 deletes: {mode: delete, max: 100000}
-`, checkpoint, sz.workers, sz.perMinute, sz.perDay, sz.minute, sz.day)
+`, checkpoint, sz.workers, sz.perMinute, sz.perDay, sz.minute, sz.day, chaosSettle(sz))
+}
+
+// chaosSettle is the pipelines' in_flight_settle: longer than the
+// simulator's longest latency (1.5x), so that a create a killed child left
+// underway has landed before the next run looks it up.
+func chaosSettle(sz chaosSize) time.Duration {
+	return max(2*sz.latency, 50*time.Millisecond)
 }
 
 // chaosRunner runs alexsync children on one pipeline until they finish,

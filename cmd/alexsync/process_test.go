@@ -85,7 +85,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Skip("crash test skipped in -short mode")
 	}
 	const rows, kills = 2000, 20
-	e := newCLIEnv(t, rows, "api: {plan: dental, workers: 8, per_minute: 1000000, per_day: 1000000}\n")
+	e := newCLIEnv(t, rows, "api: {plan: dental, workers: 8, per_minute: 1000000, per_day: 1000000, in_flight_settle: 50ms}\n")
 	hs := newHookedSim(t, sim.Options{Plan: "dental", Keys: []sim.Key{{Key: cliKey}}, Seed: 42, AmbiguousRate: 0.02, PerMinute: 1 << 20, PerDay: 1 << 20})
 	rng := rand.New(rand.NewPCG(7, 11))
 	for k := 0; k < kills; k++ {
@@ -160,7 +160,7 @@ func TestTwoProcessesShareOneCheckpoint(t *testing.T) {
 // twoProcesses races two alexsync processes on one checkpoint: the
 // pipeline's SQLite file, or checkpointURL when set (two "hosts").
 func twoProcesses(t *testing.T, checkpointURL string) {
-	e := newCLIEnv(t, 100, "api: {per_day: 150, per_minute: 100000}\n")
+	e := newCLIEnv(t, 100, "api: {per_day: 150, per_minute: 100000, in_flight_settle: 50ms}\n")
 	if checkpointURL != "" {
 		e.write("p.yaml", strings.Replace(readFile(t, e.path("p.yaml")), "checkpoint: state.db", "checkpoint: "+checkpointURL, 1))
 	}
@@ -249,7 +249,7 @@ func runtimeGosched() { runtime.Gosched() }
 // taking work, finishes what is in flight, and exits 130; the next run
 // completes without duplicates.
 func TestInterruptExits130(t *testing.T) {
-	e := newCLIEnv(t, 200, "api: {per_minute: 100000}\n")
+	e := newCLIEnv(t, 200, "api: {per_minute: 100000, in_flight_settle: 50ms}\n")
 	hs := newHookedSim(t, sim.Options{Plan: "dental", Keys: []sim.Key{{Key: cliKey}}, PerMinute: 1 << 20})
 	cmd := child(e.dir, "run", "p.yaml", "--api-url", hs.url, "-q")
 	var stderr bytes.Buffer

@@ -40,6 +40,13 @@ type API struct {
 	// (`alexsync sim --minute 1s`); Day defaults to 1440 Minutes.
 	Minute time.Duration `yaml:"minute"`
 	Day    time.Duration `yaml:"day"`
+
+	// InFlightSettle is how long a write a stopped run left in flight may
+	// still be underway at the server (default: one minute, the scaled
+	// minute with Minute). Before looking such a write up by phone, a run
+	// waits until it is that old, so that a create the server applies
+	// late is found, not sent again.
+	InFlightSettle time.Duration `yaml:"in_flight_settle"`
 }
 
 // Limits are the quotas a pipeline paces itself by: the plan's, with the
@@ -51,6 +58,7 @@ type Limits struct {
 	ContactCap int
 	Minute     time.Duration
 	Day        time.Duration
+	Settle     time.Duration // see API.InFlightSettle
 }
 
 // Limits resolves the plan and its overrides.
@@ -75,6 +83,10 @@ func (a API) Limits() (Limits, error) {
 	}
 	if a.Day > 0 {
 		l.Day = a.Day
+	}
+	l.Settle = l.Minute
+	if a.InFlightSettle > 0 {
+		l.Settle = a.InFlightSettle
 	}
 	return l, nil
 }

@@ -254,6 +254,7 @@ func (p *Pipeline) validate() error {
 	}
 	check(slices.Contains([]string{"valid", "possible"}, p.Phone.Accept), "phone.accept: %q is not valid or possible", p.Phone.Accept)
 	check(slices.Contains([]string{"first", "last", "reject"}, p.Duplicates), "duplicates: %q is not first, last or reject", p.Duplicates)
+	check(p.API.InFlightSettle >= 0, "api.in_flight_settle: must not be negative")
 	check(p.Adopt == AdoptFirstRun || p.Adopt == AdoptAlways, "adopt: %q is not %s or %s", p.Adopt, AdoptFirstRun, AdoptAlways)
 	check(slices.Contains([]string{"off", "delete", "dnc"}, p.Deletes.Mode), "deletes.mode: %q is not off, delete or dnc", p.Deletes.Mode)
 	check(p.Deletes.Max > 0, "deletes.max: must be positive")

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/alexsync/alexsync/pkg/checkpoint"
 	"github.com/alexsync/alexsync/pkg/mapping"
 	"github.com/alexsync/alexsync/pkg/push"
 )
@@ -87,4 +89,33 @@ func (r *runner) capWarning(plan *Plan) string {
 	}
 	return fmt.Sprintf("%d creates on top of the %d contacts this pipeline holds pass the %s plan's cap of %d contacts: the API will refuse about %d of them (403)",
 		plan.Create, held, r.limits.Plan, capacity, held+plan.Create-capacity)
+}
+
+// settleInFlight waits, when records a stopped run left in flight are to
+// be reconciled, until the newest of them is limits.Settle old: a write
+// the stopped process sent may still be underway at the server, and a
+// lookup by phone before it lands would find nothing and create the
+// contact a second time. It returns ctx's error if ctx ends first.
+func (r *runner) settleInFlight(ctx context.Context, plan *Plan) error {
+	if plan.Reconcile == 0 || r.limits.Settle <= 0 {
+		return nil
+	}
+	var newest time.Time
+	for rec, err := range r.store.ByState(ctx, r.p.Name, checkpoint.StateInFlight) {
+		if err != nil {
+			return err
+		}
+		if rec.UpdatedAt.After(newest) {
+			newest = rec.UpdatedAt
+		}
+	}
+	if newest.IsZero() {
+		return nil
+	}
+	wait := newest.Add(r.limits.Settle).Sub(r.opts.Clock.Now())
+	if wait <= 0 {
+		return nil
+	}
+	r.opts.Logger.Info("waiting for the writes a stopped run left underway to land before looking them up", "wait", wait.Round(time.Millisecond).String())
+	return r.opts.Clock.Sleep(ctx, wait)
 }

@@ -405,6 +405,13 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 				return r.stopOutcome(err)
 			}
 		}
+		if err := r.settleInFlight(ctx, plan); err != nil {
+			if ctx.Err() != nil {
+				r.sum.Stopped = "interrupted"
+				return OutcomeInterrupted, nil
+			}
+			return OutcomeFatal, err
+		}
 	}
 	res := r.push(ctx, tasks)
 	if err := r.store.Flush(context.WithoutCancel(ctx)); err != nil {

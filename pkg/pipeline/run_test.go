@@ -494,3 +494,49 @@ func TestAdoptAlways(t *testing.T) {
 		})
 	}
 }
+
+// TestReconcileWaitsForWritesUnderway: a create that a killed run left in
+// flight may still be underway at the server; the next run waits until it
+// is api.in_flight_settle old before looking it up, and not when it is
+// older already.
+func TestReconcileWaitsForWritesUnderway(t *testing.T) {
+	tests := []struct {
+		name     string
+		age      time.Duration // of the in-flight mark when the run starts
+		wantWait time.Duration
+	}{
+		{"a fresh mark", time.Second, 29 * time.Second},
+		{"an old mark", time.Minute, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sim.Options{})
+			h.writeCSV(rows(3))
+			p := h.pipeline("api: {in_flight_settle: 30s}\n")
+			h.run(p, nil)
+			h.writeCSV(rows(4))
+			store, err := openCheckpoint(context.Background(), p.Checkpoint, h.clk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The killed run marked row 4 in flight; the server may apply it.
+			rec := checkpoint.Record{Pipeline: p.Name, Key: row(3)[0], Phone: "+1415555" + row(3)[4][10:], Line: 5}
+			if err := store.MarkInFlight(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			store.Close()
+			h.clk.Advance(tc.age)
+			before := len(h.clk.Slept())
+			sum := h.run(p, nil)
+			var waited time.Duration
+			for _, d := range h.clk.Slept()[before:] {
+				if d >= time.Second {
+					waited += d
+				}
+			}
+			if waited != tc.wantWait || sum.ExitCode != OutcomeOK || sum.Counts.Created != 1 {
+				t.Fatalf("waited %s, exit %d counts %+v; want a %s wait, then the contact created once", waited, sum.ExitCode, sum.Counts, tc.wantWait)
+			}
+		})
+	}
+}
