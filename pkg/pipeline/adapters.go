@@ -191,7 +191,10 @@ type ledgerBudget struct {
 	limit   int
 	day     time.Duration
 	clock   clock.Clock
-	seen    atomic.Int64 // the highest usage the ledger reported to this run
+	// settle is how long after a day starts the server's count may still
+	// be the day before's (answers to requests it took before midnight).
+	settle time.Duration
+	seen   atomic.Int64 // the highest usage the ledger reported to this run
 }
 
 // metaKeyHash names the checkpoint metadata holding the hash of the key
@@ -242,7 +245,11 @@ func (b *ledgerBudget) ObserveRate(r smartalex.Rate) {
 	if counted <= int(b.seen.Load()) || b.ctx.Err() != nil {
 		return
 	}
-	if used, err := b.store.RaiseQuota(b.ctx, b.keyHash, dayName(b.clock.Now(), b.day), counted); err == nil {
+	now := b.clock.Now()
+	if _, end := quota.DayIndex(now, b.day); now.Sub(end.Add(-b.day)) < b.settle {
+		return // early in the day: the count may be yesterday's
+	}
+	if used, err := b.store.RaiseQuota(b.ctx, b.keyHash, dayName(now, b.day), counted); err == nil {
 		b.saw(used)
 	}
 }

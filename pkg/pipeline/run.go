@@ -551,7 +551,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 }
 
 func (r *runner) newLedger(ctx context.Context) *ledgerBudget {
-	return &ledgerBudget{ctx: ctx, store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock}
+	return &ledgerBudget{ctx: ctx, store: r.store, keyHash: keyHash(r.opts.Key), limit: r.limits.PerDay, day: r.limits.Day, clock: r.opts.Clock, settle: r.limits.Minute}
 }
 
 // planDeletes turns keys gone from the source into delete or dnc tasks.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/clock"
 	"github.com/alexsync/alexsync/pkg/config"
 	"github.com/alexsync/alexsync/pkg/sim"
 	"github.com/alexsync/alexsync/pkg/smartalex"
@@ -536,6 +537,35 @@ func TestReconcileWaitsForWritesUnderway(t *testing.T) {
 			}
 			if waited != tc.wantWait || sum.ExitCode != OutcomeOK || sum.Counts.Created != 1 {
 				t.Fatalf("waited %s, exit %d counts %+v; want a %s wait, then the contact created once", waited, sum.ExitCode, sum.Counts, tc.wantWait)
+			}
+		})
+	}
+}
+
+func TestLedgerTakesTheServerCountOnlyWhenItIsToday(t *testing.T) {
+	midnight := time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		at       time.Time
+		counted  int // the server's count of the day, from its headers
+		wantUsed int
+	}{
+		{"mid-day: raised to the server's count", midnight.Add(9 * time.Hour), 40, 40},
+		{"seconds after midnight: may be yesterday's, ignored", midnight.Add(10 * time.Second), 40, 0},
+		{"lower than the ledger: left alone", midnight.Add(9 * time.Hour), 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clock.NewFake(tc.at)
+			store, err := openCheckpoint(context.Background(), filepath.Join(t.TempDir(), "state.db"), clk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			b := &ledgerBudget{ctx: context.Background(), store: store, keyHash: keyHash("k"), limit: 100, day: 24 * time.Hour, clock: clk, settle: time.Minute}
+			b.ObserveRate(smartalex.Rate{DailyKnown: true, DailyLimit: 100, DailyRemaining: 100 - tc.counted})
+			if used := b.used(context.Background()); used != tc.wantUsed {
+				t.Fatalf("ledger %d, want %d", used, tc.wantUsed)
 			}
 		})
 	}
