@@ -231,6 +231,34 @@ func TestReportForEveryOutcome(t *testing.T) {
 	}
 }
 
+// TestUnwritableReportKeepsTheRunsOutcome: a report that cannot be
+// written is said on stderr; the exit code stays the run's, and a run that
+// succeeded exits 1 so that the missing report is noticed.
+func TestUnwritableReportKeepsTheRunsOutcome(t *testing.T) {
+	tests := []struct {
+		name     string
+		badRow   bool
+		wantExit int
+		wantErr  string
+	}{
+		{"a run a guard stopped", true, ExitGuard, "alexsync: report: "},
+		{"a clean run", false, ExitFatal, "the run succeeded, but its report could not be written"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newCLIEnv(t, 3, "")
+			if tc.badRow {
+				e.write("contacts.csv", "ID,Name,Phone,Email\n1,Ada,(415) 555-0001,a@example.com\n2,Bob,not a phone,b@example.com\n")
+			}
+			// The report's directory is a file: it cannot be written.
+			code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--report", e.path("p.yaml/r.json"))
+			if code != tc.wantExit || !strings.Contains(errs, tc.wantErr) {
+				t.Fatalf("exit %d, want %d and %q on stderr\n%s%s", code, tc.wantExit, tc.wantErr, out, errs)
+			}
+		})
+	}
+}
+
 func TestReportToStdout(t *testing.T) {
 	e := newCLIEnv(t, 3, "")
 	code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--report", "-")

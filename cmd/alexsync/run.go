@@ -128,16 +128,23 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	if !f.quiet {
 		printRun(out, sum)
 	}
+	var reportErr error
 	if f.report != "" {
-		if err := writeReport(f.report, sum, cmd.OutOrStdout()); err != nil {
-			return fmt.Errorf("report: %w", err)
+		reportErr = writeReport(f.report, sum, cmd.OutOrStdout())
+	}
+	switch {
+	case runErr != nil || sum.ExitCode != pipeline.OutcomeOK:
+		// The run's outcome is the exit code; a report that could not be
+		// written is said, not allowed to hide it.
+		if reportErr != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "alexsync: report: %v\n", reportErr)
 		}
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if sum.ExitCode != pipeline.OutcomeOK {
+		if runErr != nil {
+			return runErr
+		}
 		return exitStatus(sum.ExitCode)
+	case reportErr != nil:
+		return fmt.Errorf("the run succeeded, but its report could not be written: %w", reportErr)
 	}
 	return nil
 }

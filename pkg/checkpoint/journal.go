@@ -57,6 +57,32 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 	})
 }
 
+// Sending stamps the UpdatedAt of those of recs still in flight with now
+// and returns once committed.
+func (c *core) Sending(ctx context.Context, recs ...Record) error {
+	for _, r := range recs {
+		if err := validRecord(r); err != nil {
+			return err
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	recs = append([]Record(nil), recs...)
+	now := c.now()
+	return c.w.do(ctx, func(tx *gorm.DB) error {
+		for _, r := range recs {
+			err := tx.Model(&recordRow{}).
+				Where(map[string]any{"pipeline": r.Pipeline, "key": r.Key, "state": string(StateInFlight)}).
+				Update("updated_at", now).Error
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Confirm queues rec as confirmed, with att appended to its history.
 func (c *core) Confirm(ctx context.Context, rec Record, att Attempt) error {
 	if err := validRecord(rec); err != nil {

@@ -79,3 +79,22 @@ func (c *core) LastRuns(ctx context.Context, pipeline string, n int) ([]Run, err
 	}
 	return out, nil
 }
+
+// LastFinishedRun returns the newest finished, non-dry run of pipeline
+// whose exit code is one of exitCodes, and whether there is one.
+func (c *core) LastFinishedRun(ctx context.Context, pipeline string, exitCodes ...int) (Run, bool, error) {
+	db, err := c.read(ctx)
+	if err != nil {
+		return Run{}, false, err
+	}
+	if len(exitCodes) == 0 {
+		return Run{}, false, nil
+	}
+	var rows []runRow
+	err = db.Where(map[string]any{"pipeline": pipeline, "dry_run": false, "dirty": false}).
+		Where("exit_code IN ?", exitCodes).Order("id DESC").Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return Run{}, false, err
+	}
+	return rows[0].run(), true, nil
+}

@@ -81,6 +81,12 @@ type Journal interface {
 	// the confirmed fields are left alone). It returns once the marks are
 	// committed: only then may the request be sent.
 	MarkInFlight(ctx context.Context, recs ...Record) error
+	// Sending stamps UpdatedAt with now on each of recs still in flight,
+	// right before a request for it leaves (the first after a wait for
+	// the rate limiter, or a retry), so that a later run knows how recently
+	// a stopped run may have sent it. It returns once committed; records
+	// in another state, or absent, are left alone.
+	Sending(ctx context.Context, recs ...Record) error
 	// Confirm queues rec as confirmed by the API: every field is stored as
 	// given, with state synced, Attempts 0, no error and SyncedAt now; att
 	// is appended to the history. ctx bounds only the wait for queue space.
@@ -113,6 +119,10 @@ type RunLog interface {
 	FinishRun(ctx context.Context, runID int64, exitCode int, counts any) error
 	// LastRuns returns up to n runs of pipeline, newest first.
 	LastRuns(ctx context.Context, pipeline string, n int) ([]Run, error)
+	// LastFinishedRun returns the newest finished, non-dry run of pipeline
+	// that ended with one of exitCodes, however many other runs came
+	// after it, and whether there is one.
+	LastFinishedRun(ctx context.Context, pipeline string, exitCodes ...int) (Run, bool, error)
 }
 
 // Ledger is the per-day quota ledger shared by every process using the

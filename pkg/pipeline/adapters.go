@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
@@ -21,14 +20,45 @@ import (
 
 // apiAdapter is push.API over the SmartAlex client: it converts contacts
 // and turns the client's error classes into push's.
-type apiAdapter struct{ c *smartalex.Client }
+type apiAdapter struct {
+	c *smartalex.Client
+	// sending stamps the in-flight record of key right before a write for
+	// it leaves (nil: no stamps). A run reconciling what a stopped run
+	// left in flight measures api.in_flight_settle from that stamp, not
+	// from the mark, which may precede the request by a limiter wait and
+	// retries.
+	sending func(ctx context.Context, key string) error
+}
+
+// stamped returns ctx set to stamp key's record before each attempt, and
+// where a failed stamp is stored.
+func (a apiAdapter) stamped(ctx context.Context, key string) (context.Context, *error) {
+	failed := new(error)
+	if a.sending == nil {
+		return ctx, failed
+	}
+	return smartalex.BeforeSend(ctx, func(ctx context.Context) error {
+		*failed = a.sending(ctx, key)
+		return *failed
+	}), failed
+}
+
+// writeError classifies the error of a write whose stamp may have failed:
+// a checkpoint that cannot be written stops the run.
+func writeError(err, stamp error) error {
+	if stamp != nil && !errors.Is(stamp, context.Canceled) {
+		return fmt.Errorf("%w: checkpoint: %w", push.ErrFatal, stamp)
+	}
+	return classify(err)
+}
 
 func (a apiAdapter) Create(ctx context.Context, c record.Contact) (push.Remote, error) {
 	var res smartalex.Response
+	ctx, stamp := a.stamped(ctx, c.Key)
 	got, err := a.c.CreateContact(smartalex.CaptureResponse(ctx, &res), smartalex.ContactInput{Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
 		Email: c.Email, Company: c.Company, Title: c.Title, Tags: c.Tags, Metadata: c.Metadata})
 	if err != nil {
-		return push.Remote{}, classify(err)
+		return push.Remote{}, writeError(err, *stamp)
 	}
 	return answered(remote(got, c.Key), res), nil
 }
@@ -71,9 +101,10 @@ func (a apiAdapter) Update(ctx context.Context, id string, p push.Patch) (push.R
 		}
 	}
 	var res smartalex.Response
+	ctx, stamp := a.stamped(ctx, c.Key)
 	got, err := a.c.UpdateContact(smartalex.CaptureResponse(ctx, &res), id, patch)
 	if err != nil {
-		return push.Remote{}, classify(err)
+		return push.Remote{}, writeError(err, *stamp)
 	}
 	return answered(remote(got, c.Key), res), nil
 }
@@ -194,7 +225,10 @@ type ledgerBudget struct {
 	// settle is how long after a day starts the server's count may still
 	// be the day before's (answers to requests it took before midnight).
 	settle time.Duration
-	seen   atomic.Int64 // the highest usage the ledger reported to this run
+
+	mu      sync.Mutex
+	seenDay string // the day of seen
+	seen    int    // the highest usage of seenDay the ledger reported to this run
 }
 
 // metaKeyHash names the checkpoint metadata holding the hash of the key
@@ -219,11 +253,12 @@ func dayName(t time.Time, length time.Duration) string {
 
 func (b *ledgerBudget) Acquire(ctx context.Context) error {
 	now := b.clock.Now()
-	used, ok, err := b.store.SpendQuota(ctx, b.keyHash, dayName(now, b.day), 1, b.limit)
+	day := dayName(now, b.day)
+	used, ok, err := b.store.SpendQuota(ctx, b.keyHash, day, 1, b.limit)
 	if err != nil {
 		return err
 	}
-	b.saw(used)
+	b.saw(day, used)
 	if !ok {
 		_, end := quota.DayIndex(now, b.day)
 		return fmt.Errorf("%w: %d of %d requests used today; resets at %s", quota.ErrDayExhausted, used, b.limit, end.Format(time.RFC3339))
@@ -242,26 +277,38 @@ func (b *ledgerBudget) ObserveRate(r smartalex.Rate) {
 		return
 	}
 	counted := r.DailyLimit - r.DailyRemaining
-	if counted <= int(b.seen.Load()) || b.ctx.Err() != nil {
+	now := b.clock.Now()
+	day := dayName(now, b.day)
+	if counted <= b.seenOf(day) || b.ctx.Err() != nil {
 		return
 	}
-	now := b.clock.Now()
 	if _, end := quota.DayIndex(now, b.day); now.Sub(end.Add(-b.day)) < b.settle {
 		return // early in the day: the count may be yesterday's
 	}
-	if used, err := b.store.RaiseQuota(b.ctx, b.keyHash, dayName(now, b.day), counted); err == nil {
-		b.saw(used)
+	if used, err := b.store.RaiseQuota(b.ctx, b.keyHash, day, counted); err == nil {
+		b.saw(day, used)
 	}
 }
 
-// saw records a usage the ledger reported.
-func (b *ledgerBudget) saw(used int) {
-	for {
-		old := b.seen.Load()
-		if int64(used) <= old || b.seen.CompareAndSwap(old, int64(used)) {
-			return
-		}
+// saw records a usage of day the ledger reported.
+func (b *ledgerBudget) saw(day string, used int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if day != b.seenDay {
+		b.seenDay, b.seen = day, 0
 	}
+	b.seen = max(b.seen, used)
+}
+
+// seenOf returns the highest usage of day the ledger reported (0 when
+// none: a new day starts from nothing).
+func (b *ledgerBudget) seenOf(day string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if day != b.seenDay {
+		return 0
+	}
+	return b.seen
 }
 
 func (b *ledgerBudget) Release(ctx context.Context) {

@@ -111,14 +111,16 @@ func (r *runner) adopt(ctx context.Context, plan *Plan) error {
 		if err != nil {
 			return err
 		}
-		if _, seen := byPhone[c.Phone]; !seen && c.Phone != "" {
+		// A contact another record of the pipeline holds is never adopted:
+		// keep the first of the others with the phone.
+		if _, seen := byPhone[c.Phone]; !seen && c.Phone != "" && !plan.holds(c.ID) {
 			c := c
 			byPhone[c.Phone] = &c
 		}
 	}
 	for i, t := range plan.tasks {
 		rc, ok := byPhone[t.Entry.Contact.Phone]
-		if t.Op != push.OpCreate || !ok || plan.holds(rc.ID) {
+		if t.Op != push.OpCreate || !ok {
 			continue
 		}
 		prev := fromAPI(rc, t.Entry.Key)
@@ -153,13 +155,18 @@ func (r *runner) push(ctx context.Context, tasks []push.Task) push.Result {
 	}
 	prog.Start(len(tasks), quotaTime(len(tasks), r.limits))
 	defer prog.Finish()
-	return push.Run(ctx, slices.Values(tasks), apiAdapter{r.client}, journalAdapter{store: r.store, pipeline: r.p.Name}, push.Options{
+	return push.Run(ctx, slices.Values(tasks), apiAdapter{c: r.client, sending: r.sending}, journalAdapter{store: r.store, pipeline: r.p.Name}, push.Options{
 		Workers:  workers,
 		Abort:    r.opts.Abort,
 		OnReject: r.rejects.reject,
 		Logger:   r.opts.Logger,
 		OnDone:   func(_ push.Task, outcome string) { prog.Done(outcome) },
 	})
+}
+
+// sending stamps key's in-flight record right before a write leaves.
+func (r *runner) sending(ctx context.Context, key string) error {
+	return r.store.Sending(ctx, checkpoint.Record{Pipeline: r.p.Name, Key: key})
 }
 
 func (r *runner) fillPlanCounts(plan *Plan, ex *Extract) {

@@ -59,22 +59,17 @@ func sampleKeys(tasks []push.Task) string {
 // pipeline that got past its guards read (exit 0 or 4), or 0 when there
 // is none: the baseline of the shrink guard.
 func (r *runner) lastCompleteRead(ctx context.Context) (int, error) {
-	runs, err := r.store.LastRuns(ctx, r.p.Name, 20)
-	if err != nil {
+	run, ok, err := r.store.LastFinishedRun(ctx, r.p.Name, int(OutcomeOK), int(OutcomeRowErrors))
+	if err != nil || !ok {
 		return 0, err
 	}
-	for _, run := range runs {
-		if run.DryRun || run.Dirty || (run.ExitCode != int(OutcomeOK) && run.ExitCode != int(OutcomeRowErrors)) {
-			continue
-		}
-		var c struct {
-			Read int `json:"read"`
-		}
-		if json.Unmarshal([]byte(run.Counts), &c) == nil {
-			return c.Read, nil
-		}
+	var c struct {
+		Read int `json:"read"`
 	}
-	return 0, nil
+	if err := json.Unmarshal([]byte(run.Counts), &c); err != nil {
+		return 0, fmt.Errorf("run %d's counts: %w", run.ID, err)
+	}
+	return c.Read, nil
 }
 
 // capWarning says when the plan's creates would take the contacts this
@@ -91,22 +86,27 @@ func (r *runner) capWarning(plan *Plan) string {
 		plan.Create, held, r.limits.Plan, capacity, held+plan.Create-capacity)
 }
 
-// settleInFlight waits, when records a stopped run left in flight are to
-// be reconciled, until the newest of them is limits.Settle old: a write
-// the stopped process sent may still be underway at the server, and a
-// lookup by phone before it lands would find nothing and create the
-// contact a second time. It returns ctx's error if ctx ends first.
+// settleInFlight waits, when records a stopped run left in flight or in
+// doubt are to be reconciled, until the newest of them is limits.Settle
+// old: a write the stopped process sent may still be underway at the
+// server, and a lookup by phone before it lands would find nothing and
+// create the contact a second time. A record's time is that of its last
+// request (stamped as it left, after any wait for the limiter or a retry),
+// or of the state it was put in after that. It returns ctx's error if ctx
+// ends first.
 func (r *runner) settleInFlight(ctx context.Context, plan *Plan) error {
 	if plan.Reconcile == 0 || r.limits.Settle <= 0 {
 		return nil
 	}
 	var newest time.Time
-	for rec, err := range r.store.ByState(ctx, r.p.Name, checkpoint.StateInFlight) {
-		if err != nil {
-			return err
-		}
-		if rec.UpdatedAt.After(newest) {
-			newest = rec.UpdatedAt
+	for _, state := range []checkpoint.State{checkpoint.StateInFlight, checkpoint.StateInDoubt} {
+		for rec, err := range r.store.ByState(ctx, r.p.Name, state) {
+			if err != nil {
+				return err
+			}
+			if rec.UpdatedAt.After(newest) {
+				newest = rec.UpdatedAt
+			}
 		}
 	}
 	if newest.IsZero() {

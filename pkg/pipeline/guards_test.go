@@ -142,6 +142,14 @@ func TestShrinkGuardAcknowledgedOnce(t *testing.T) {
 	if sum := h.run(p, nil); sum.ExitCode != OutcomeGuard || !strings.Contains(sum.Stopped, "the 4 of the last complete run") {
 		t.Fatalf("still shrunk: exit %d stopped %q", sum.ExitCode, sum.Stopped)
 	}
+	// However many dry and guard-tripped runs come after it, the last
+	// complete run stays the baseline.
+	for range 25 {
+		h.run(p, func(o *RunOptions) { o.DryRun = true })
+	}
+	if sum := h.run(p, nil); sum.ExitCode != OutcomeGuard || !strings.Contains(sum.Stopped, "the 4 of the last complete run") {
+		t.Fatalf("after 25 dry runs: exit %d stopped %q", sum.ExitCode, sum.Stopped)
+	}
 }
 
 func TestContactCapStopsCreatesAndSaysSo(t *testing.T) {

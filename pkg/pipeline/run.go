@@ -18,6 +18,7 @@ import (
 	"github.com/alexsync/alexsync/pkg/prepare"
 	"github.com/alexsync/alexsync/pkg/push"
 	"github.com/alexsync/alexsync/pkg/record"
+	"github.com/alexsync/alexsync/pkg/redact"
 	"github.com/alexsync/alexsync/pkg/smartalex"
 )
 
@@ -220,6 +221,9 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 	}
 	sum.ExitCode = outcome
 	sum.FinishedAt = opts.Clock.Now().UTC()
+	// The API's words may quote a phone or an email: the report is masked
+	// like the log.
+	sum.Stopped = redact.Text(sum.Stopped)
 	var counts any = sum.Counts
 	if sum.Pull != nil {
 		counts = sum.Pull // what status shows of a pull or export run

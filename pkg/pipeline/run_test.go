@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -496,6 +498,43 @@ func TestAdoptAlways(t *testing.T) {
 	}
 }
 
+// TestAdoptionSkipsContactsThePipelineHolds: the account holds two
+// contacts with one phone, the newer (listed first) this pipeline's own,
+// whose row is moving to another phone; a new row with that phone adopts
+// the other one instead of creating a third.
+func TestAdoptionSkipsContactsThePipelineHolds(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	phone0 := "+1415555" + row(0)[4][10:]
+	byHand, err := h.client().CreateContact(context.Background(), contactInput(phone0, "ByHand"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Advance(time.Second)
+	src := rows(5)
+	src[0][4] = row(9)[4]
+	h.writeCSV(src)
+	p := h.pipeline("adopt: always\n")
+	if sum := h.run(p, nil); sum.Counts.Created != 5 {
+		t.Fatalf("first run counts %+v", sum.Counts)
+	}
+	h.writeCSV(rows(5)) // row 0's contact takes the phone of the one made by hand
+	if sum := h.run(p, nil); sum.Counts.Updated != 1 {
+		t.Fatalf("second run counts %+v", sum.Counts)
+	}
+	src = rows(6)
+	src[0][4] = row(8)[4] // row 0 moves on
+	src[5][4] = row(0)[4] // a new row takes the phone
+	h.writeCSV(src)
+	sum := h.run(p, nil)
+	if sum.ExitCode != OutcomeOK || sum.Counts.Adopted != 1 || sum.Counts.Created != 0 || sum.Counts.Updated != 1 {
+		t.Fatalf("exit %d counts %+v: want row 0 updated and the new row adopting the contact made by hand", sum.ExitCode, sum.Counts)
+	}
+	remote := h.remote()
+	if len(remote) != 6 || remote[phone0].ID != byHand.ID || remote[phone0].FirstName != "First5" {
+		t.Fatalf("%d remote, %s holds %+v: want 6, the one made by hand renamed First5", len(remote), phone0, remote[phone0])
+	}
+}
+
 // TestReconcileWaitsForWritesUnderway: a create that a killed run left in
 // flight may still be underway at the server; the next run waits until it
 // is api.in_flight_settle old before looking it up, and not when it is
@@ -503,11 +542,15 @@ func TestAdoptAlways(t *testing.T) {
 func TestReconcileWaitsForWritesUnderway(t *testing.T) {
 	tests := []struct {
 		name     string
-		age      time.Duration // of the in-flight mark when the run starts
+		age      time.Duration // of the last stamp when the run starts
+		sentLate time.Duration // between the mark and the request's stamp
 		wantWait time.Duration
+		inDoubt  bool // the stopped run learned the outcome is unknown
 	}{
-		{"a fresh mark", time.Second, 29 * time.Second},
-		{"an old mark", time.Minute, 0},
+		{"a fresh mark", time.Second, 0, 29 * time.Second, false},
+		{"an old mark", time.Minute, 0, 0, false},
+		{"an old mark whose request left late", time.Second, 2 * time.Minute, 29 * time.Second, false},
+		{"a fresh unknown outcome", time.Second, 0, 29 * time.Second, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -524,6 +567,15 @@ func TestReconcileWaitsForWritesUnderway(t *testing.T) {
 			rec := checkpoint.Record{Pipeline: p.Name, Key: row(3)[0], Phone: "+1415555" + row(3)[4][10:], Line: 5}
 			if err := store.MarkInFlight(context.Background(), rec); err != nil {
 				t.Fatal(err)
+			}
+			h.clk.Advance(tc.sentLate)
+			if err := store.Sending(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			if tc.inDoubt {
+				if err := store.InDoubt(context.Background(), rec, checkpoint.Attempt{Action: checkpoint.ActionCreate, Outcome: "in_doubt"}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			store.Close()
 			h.clk.Advance(tc.age)
@@ -544,29 +596,61 @@ func TestReconcileWaitsForWritesUnderway(t *testing.T) {
 
 func TestLedgerTakesTheServerCountOnlyWhenItIsToday(t *testing.T) {
 	midnight := time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+	nine := midnight.Add(9 * time.Hour)
 	tests := []struct {
 		name     string
-		at       time.Time
-		counted  int // the server's count of the day, from its headers
-		wantUsed int
+		spentAt  time.Time // when this run spent spent requests
+		spent    int
+		at       time.Time // when the server's count arrives
+		counted  int       // the server's count of the day, from its headers
+		wantUsed int       // the ledger's count of at's day
 	}{
-		{"mid-day: raised to the server's count", midnight.Add(9 * time.Hour), 40, 40},
-		{"seconds after midnight: may be yesterday's, ignored", midnight.Add(10 * time.Second), 40, 0},
-		{"lower than the ledger: left alone", midnight.Add(9 * time.Hour), 0, 0},
+		{"mid-day: raised to the server's count", nine, 0, nine, 40, 40},
+		{"seconds after midnight: may be yesterday's, ignored", midnight, 0, midnight.Add(10 * time.Second), 40, 0},
+		{"lower than the ledger: left alone", nine, 30, nine, 10, 30},
+		{"a new day: yesterday's spending does not hide today's count", midnight.Add(-time.Hour), 30, nine, 20, 20},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clk := clock.NewFake(tc.at)
+			clk := clock.NewFake(tc.spentAt)
 			store, err := openCheckpoint(context.Background(), filepath.Join(t.TempDir(), "state.db"), clk)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer store.Close()
 			b := &ledgerBudget{ctx: context.Background(), store: store, keyHash: keyHash("k"), limit: 100, day: 24 * time.Hour, clock: clk, settle: time.Minute}
+			for range tc.spent {
+				if err := b.Acquire(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clk.Advance(tc.at.Sub(tc.spentAt))
 			b.ObserveRate(smartalex.Rate{DailyKnown: true, DailyLimit: 100, DailyRemaining: 100 - tc.counted})
 			if used := b.used(context.Background()); used != tc.wantUsed {
 				t.Fatalf("ledger %d, want %d", used, tc.wantUsed)
 			}
 		})
+	}
+}
+
+// TestStoppedIsMasked: the reason a run stopped may quote the API's
+// words, phone and email included; the report masks them like the log.
+func TestStoppedIsMasked(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(2))
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":{"code":"unauthorized","message":"key revoked while writing +14155550000 for ada@example.com","status":401}}`)
+			return
+		}
+		h.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer api.Close()
+	sum, _ := h.runErr(context.Background(), h.pipeline(""), func(o *RunOptions) { o.APIURL = api.URL + "/v1" })
+	if sum == nil || sum.ExitCode != OutcomeFatal || !strings.Contains(sum.Stopped, "key revoked") ||
+		strings.Contains(sum.Stopped, "4155550000") || strings.Contains(sum.Stopped, "ada@example.com") {
+		t.Fatalf("summary %+v: want a fatal stop with the phone and email masked", sum)
 	}
 }

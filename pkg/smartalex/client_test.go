@@ -332,6 +332,43 @@ func TestBudget(t *testing.T) {
 	}
 }
 
+func TestBeforeSend(t *testing.T) {
+	errDisk := errors.New("disk full")
+	tests := []struct {
+		name      string
+		hookErr   error
+		wantSent  int
+		wantAt    []time.Duration // after epoch, of each hook call
+		wantSeen  []int           // requests the server had seen at each hook call
+		wantLeft  int             // of a budget of 3
+		wantError error
+	}{
+		{"before every attempt, after the retry wait", nil, 2, []time.Duration{0, time.Second}, []int{0, 1}, 2, nil},
+		{"a failing hook ends the call unsent", errDisk, 0, []time.Duration{0}, []int{0}, 3, errDisk},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScript(t, step{status: 429, header: map[string]string{"Retry-After": "1"}}, step{status: 200, body: contactBody})
+			b := &countingBudget{left: 3}
+			c, clk, _ := newTestClient(t, s.srv.URL+"/v1", WithBudget(b))
+			var at []time.Duration
+			var seen []int
+			ctx := BeforeSend(t.Context(), func(context.Context) error {
+				at, seen = append(at, clk.Now().Sub(epoch)), append(seen, s.count())
+				return tc.hookErr
+			})
+			_, err := c.GetContact(ctx, "contact_1")
+			if !errors.Is(err, tc.wantError) || (tc.wantError == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tc.wantError)
+			}
+			if s.count() != tc.wantSent || fmt.Sprint(at) != fmt.Sprint(tc.wantAt) || fmt.Sprint(seen) != fmt.Sprint(tc.wantSeen) || b.left != tc.wantLeft {
+				t.Fatalf("sent %d, hook at %v seeing %v, budget left %d; want %d, %v, %v, %d",
+					s.count(), at, seen, b.left, tc.wantSent, tc.wantAt, tc.wantSeen, tc.wantLeft)
+			}
+		})
+	}
+}
+
 func TestCancelDuringWait(t *testing.T) {
 	s := newScript(t, step{status: 429, header: map[string]string{"Retry-After": "30"}})
 	c, err := NewClient(s.srv.URL+"/v1", testKey) // real clock: the wait must be cancelled, not slept

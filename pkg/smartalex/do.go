@@ -41,6 +41,17 @@ func CaptureResponse(ctx context.Context, r *Response) context.Context {
 	return context.WithValue(ctx, responseSink{}, r)
 }
 
+// sendHook is the context key of BeforeSend.
+type sendHook struct{}
+
+// BeforeSend returns a context under which each attempt of a call runs fn
+// right before its request leaves: after the waits for the limiter and
+// the budget, and before every retry. An error from fn ends the call
+// without sending (the budget taken for the attempt is given back).
+func BeforeSend(ctx context.Context, fn func(context.Context) error) context.Context {
+	return context.WithValue(ctx, sendHook{}, fn)
+}
+
 // request is one logical API call, possibly sent several times.
 type request struct {
 	method string
@@ -80,6 +91,14 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	for attempt := 1; ; attempt++ {
 		if err := c.beforeAttempt(ctx); err != nil {
 			return nil, err
+		}
+		if hook, ok := ctx.Value(sendHook{}).(func(context.Context) error); ok {
+			if err := hook(ctx); err != nil {
+				if c.budget != nil {
+					c.budget.Release(ctx)
+				}
+				return nil, fmt.Errorf("%s %s: before sending: %w", req.method, path, err)
+			}
 		}
 		t0 := c.clock.Now()
 		o := c.send(ctx, req, payload)

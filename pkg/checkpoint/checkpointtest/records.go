@@ -49,11 +49,19 @@ func testTransitions(e *env) {
 			func(r checkpoint.Record) bool {
 				return r.State == checkpoint.StateInFlight && r.Attempts == 1 && r.RowHash == "" && r.Phone == rec.Phone && r.Line == 3
 			}},
+		{"sending stamps the in-flight record's time", func() error { e.clk.Advance(time.Minute); return s.Sending(ctx, rec) },
+			func(r checkpoint.Record) bool {
+				return r.State == checkpoint.StateInFlight && r.Attempts == 1 && r.UpdatedAt.Equal(Epoch.Add(time.Minute))
+			}},
 		{"fail keeps identity and stores the error", func() error {
 			return s.Fail(ctx, rec, checkpoint.Attempt{Action: checkpoint.ActionCreate, Status: 422, Outcome: "refused", Error: "bad phone"})
 		}, func(r checkpoint.Record) bool {
 			return r.State == checkpoint.StateFailed && r.LastError == "bad phone" && r.Attempts == 1
 		}},
+		{"sending leaves a record no longer in flight alone", func() error { e.clk.Advance(time.Minute); return s.Sending(ctx, rec) },
+			func(r checkpoint.Record) bool {
+				return r.State == checkpoint.StateFailed && r.UpdatedAt.Equal(Epoch.Add(time.Minute))
+			}},
 		{"second mark counts the attempt", func() error { return s.MarkInFlight(ctx, rec) },
 			func(r checkpoint.Record) bool { return r.State == checkpoint.StateInFlight && r.Attempts == 2 }},
 		{"in doubt", func() error {
@@ -65,7 +73,7 @@ func testTransitions(e *env) {
 			return s.Confirm(ctx, c, checkpoint.Attempt{Action: checkpoint.ActionReconcile, Status: 200, Outcome: "ok"})
 		}, func(r checkpoint.Record) bool {
 			return r.State == checkpoint.StateSynced && r.Attempts == 0 && r.LastError == "" && r.RowHash == "r1" &&
-				r.RemoteID == "id9" && r.Origin == checkpoint.OriginAdopted && r.SyncedAt.Equal(Epoch)
+				r.RemoteID == "id9" && r.Origin == checkpoint.OriginAdopted && r.SyncedAt.Equal(Epoch.Add(2*time.Minute))
 		}},
 		{"mark of a synced record keeps its confirmed fields", func() error { return s.MarkInFlight(ctx, rec) },
 			func(r checkpoint.Record) bool {

@@ -52,6 +52,27 @@ func testRuns(e *env) {
 	if all, _ := s.LastRuns(ctx, p, 100); len(all) != len(steps) || !all[2].Dirty || !all[2].DryRun || !all[2].FinishedAt.IsZero() {
 		t.Fatalf("all runs = %+v", all)
 	}
+	e.clk.Advance(time.Minute)
+	dry, _, err := s.BeginRun(ctx, p, true)
+	must(t, err)
+	must(t, s.FinishRun(ctx, dry, 3, nil))
+	finished := []struct {
+		name   string
+		codes  []int
+		wantID int64
+	}{
+		{"newest finished non-dry run with the code", []int{3}, ids[5]},
+		{"any of the codes", []int{0, 3}, ids[5]},
+		{"no run with the code", []int{0}, 0},
+		{"no codes", nil, 0},
+	}
+	for _, f := range finished {
+		run, ok, err := s.LastFinishedRun(ctx, p, f.codes...)
+		must(t, err)
+		if ok != (f.wantID != 0) || run.ID != f.wantID {
+			t.Fatalf("%s: LastFinishedRun(%v) = %d, %v, want %d", f.name, f.codes, run.ID, ok, f.wantID)
+		}
+	}
 	if err := s.FinishRun(ctx, -1, 0, nil); !errors.Is(err, checkpoint.ErrUnknownRun) {
 		t.Fatalf("FinishRun(unknown) = %v, want ErrUnknownRun", err)
 	}
