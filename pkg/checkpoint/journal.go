@@ -39,7 +39,7 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 	return c.w.do(ctx, func(tx *gorm.DB) error {
 		for _, r := range recs {
 			row := recordRow{
-				Pipeline: r.Pipeline, Key: r.Key, Phone: r.Phone, Line: r.Line,
+				Pipeline: r.Pipeline, Key: r.Key, Phone: r.Phone, Line: r.Line, RemoteID: r.RemoteID,
 				State: string(StateInFlight), Attempts: 1, CreatedAt: now, UpdatedAt: now,
 			}
 			err := tx.Clauses(clause.OnConflict{
@@ -47,7 +47,7 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 				DoUpdates: append(clause.Assignments(map[string]any{
 					"state":    string(StateInFlight),
 					"attempts": gorm.Expr("records.attempts + 1"),
-				}), clause.AssignmentColumns([]string{"phone", "line", "updated_at"})...),
+				}), clause.AssignmentColumns([]string{"phone", "line", "remote_id", "updated_at"})...),
 			}).Create(&row).Error
 			if err != nil {
 				return err
@@ -69,8 +69,8 @@ func (c *core) Sending(ctx context.Context, recs ...Record) error {
 		return nil
 	}
 	recs = append([]Record(nil), recs...)
-	now := c.now()
 	return c.w.do(ctx, func(tx *gorm.DB) error {
+		now := c.now() // at the commit, however long the queue took
 		for _, r := range recs {
 			err := tx.Model(&recordRow{}).
 				Where(map[string]any{"pipeline": r.Pipeline, "key": r.Key, "state": string(StateInFlight)}).

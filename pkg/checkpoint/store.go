@@ -77,8 +77,12 @@ type Reader interface {
 // zero Attempt adds no history.
 type Journal interface {
 	// MarkInFlight sets each record's state to in_flight, increments its
-	// Attempts and stores its Phone and Line (inserting the record when new;
-	// the confirmed fields are left alone). It returns once the marks are
+	// Attempts and stores its Phone, Line and RemoteID, the contact the
+	// request is for (inserting the record when new; the other confirmed
+	// fields are left alone). An empty RemoteID marks a create: a remote id
+	// stored before (a contact deleted in the account) is cleared, so that
+	// a run after a crash looks the contact up by phone instead of patching
+	// the gone one and creating it blindly. It returns once the marks are
 	// committed: only then may the request be sent.
 	MarkInFlight(ctx context.Context, recs ...Record) error
 	// Sending stamps UpdatedAt with now on each of recs still in flight,

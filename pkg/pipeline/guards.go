@@ -87,8 +87,8 @@ func (r *runner) capWarning(plan *Plan) string {
 }
 
 // settleInFlight waits, when records a stopped run left in flight or in
-// doubt are to be reconciled, until the newest of them is limits.Settle
-// old: a write the stopped process sent may still be underway at the
+// doubt are to be reconciled, until the newest of their creates is
+// limits.Settle old: a write the stopped process sent may still be underway at the
 // server, and a lookup by phone before it lands would find nothing and
 // create the contact a second time. A record's time is that of its last
 // request (stamped as it left, after any wait for the limiter or a retry),
@@ -104,7 +104,9 @@ func (r *runner) settleInFlight(ctx context.Context, plan *Plan) error {
 			if err != nil {
 				return err
 			}
-			if rec.UpdatedAt.After(newest) {
+			// A record with a remote id was an update or a delete: it is
+			// sent again as it is, never looked up.
+			if rec.RemoteID == "" && rec.UpdatedAt.After(newest) {
 				newest = rec.UpdatedAt
 			}
 		}

@@ -535,6 +535,44 @@ func TestAdoptionSkipsContactsThePipelineHolds(t *testing.T) {
 	}
 }
 
+// TestRecreateAfterACrashIsLookedUp: a contact deleted in the account is
+// created again when its update meets a 404. A run killed once that
+// create landed must leave the next run looking it up by phone, not
+// patching the gone contact, meeting the 404 again and creating a second.
+func TestRecreateAfterACrashIsLookedUp(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(3))
+	p := h.pipeline("api: {in_flight_settle: 1s}\n")
+	h.run(p, nil)
+	phone0 := "+1415555" + row(0)[4][10:]
+	c := h.client()
+	if err := c.DeleteContact(context.Background(), h.remote()[phone0].ID); err != nil {
+		t.Fatal(err)
+	}
+	src := rows(3)
+	src[0][1] = "Renamed"
+	h.writeCSV(src)
+	// What the killed run did: the PATCH met a 404, the create was marked
+	// (as push marks every create: no remote id) and reached the server.
+	store, err := openCheckpoint(context.Background(), p.Checkpoint, h.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MarkInFlight(context.Background(), checkpoint.Record{Pipeline: p.Name, Key: row(0)[0], Phone: phone0, Line: 2}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	landed, err := c.CreateContact(context.Background(), smartalex.ContactInput{Phone: phone0, FirstName: "Renamed", LastName: "Last", Email: row(0)[3]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := h.run(p, nil)
+	remote := h.remote()
+	if sum.ExitCode != OutcomeOK || sum.Counts.Reconciled != 1 || sum.Counts.Created != 0 || len(remote) != 3 || remote[phone0].ID != landed.ID {
+		t.Fatalf("exit %d counts %+v, %d remote: want the landed create reconciled, no second contact", sum.ExitCode, sum.Counts, len(remote))
+	}
+}
+
 // TestReconcileWaitsForWritesUnderway: a create that a killed run left in
 // flight may still be underway at the server; the next run waits until it
 // is api.in_flight_settle old before looking it up, and not when it is

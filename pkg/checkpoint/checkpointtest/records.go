@@ -75,9 +75,16 @@ func testTransitions(e *env) {
 			return r.State == checkpoint.StateSynced && r.Attempts == 0 && r.LastError == "" && r.RowHash == "r1" &&
 				r.RemoteID == "id9" && r.Origin == checkpoint.OriginAdopted && r.SyncedAt.Equal(Epoch.Add(2*time.Minute))
 		}},
-		{"mark of a synced record keeps its confirmed fields", func() error { return s.MarkInFlight(ctx, rec) },
+		{"mark of an update keeps the confirmed fields", func() error {
+			u := rec
+			u.RemoteID = "id9"
+			return s.MarkInFlight(ctx, u)
+		}, func(r checkpoint.Record) bool {
+			return r.State == checkpoint.StateInFlight && r.RowHash == "r1" && r.RemoteID == "id9"
+		}},
+		{"mark of a create clears the remote id of a contact gone from the account", func() error { return s.MarkInFlight(ctx, rec) },
 			func(r checkpoint.Record) bool {
-				return r.State == checkpoint.StateInFlight && r.RowHash == "r1" && r.RemoteID == "id9"
+				return r.State == checkpoint.StateInFlight && r.RowHash == "r1" && r.RemoteID == ""
 			}},
 	}
 	for _, st := range steps {
