@@ -214,8 +214,12 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 		}
 	}
 	if !s.DryRun {
-		fmt.Fprintf(w, "sent       %d created, %d updated, %d adopted, %d reconciled, %d deleted; %d refused by the API, %d failed, %d in doubt, %d not sent\n",
-			c.Created, c.Updated, c.Adopted, c.Reconciled, c.Deleted, c.Refused, c.Failed, c.InDoubt, c.Deferred)
+		dnc := ""
+		if c.DNC > 0 {
+			dnc = fmt.Sprintf(", %d marked do-not-call", c.DNC)
+		}
+		fmt.Fprintf(w, "sent       %d created, %d updated, %d adopted, %d reconciled, %d deleted%s; %d refused by the API, %d failed, %d in doubt, %d not sent\n",
+			c.Created, c.Updated, c.Adopted, c.Reconciled, c.Deleted, dnc, c.Refused, c.Failed, c.InDoubt, c.Deferred)
 		fmt.Fprintf(w, "requests   %d%s, %d retries, %d rate limited\n", s.Requests.Total, breakdownParen(s.Requests.ByStatus), s.Requests.Retries, s.Requests.RateLimited)
 		fmt.Fprintf(w, "quota      %d of %d requests used today (%s: %d/min)\n", s.Quota.UsedToday, s.Quota.PerDay, s.Quota.Plan, s.Quota.PerMinute)
 	}

@@ -38,6 +38,11 @@ const (
 	OriginCreated Origin = "created"
 	// OriginAdopted is a contact that existed remotely and alexsync matched.
 	OriginAdopted Origin = "adopted"
+	// OriginDNC is a contact alexsync marked do-not-call when its row left
+	// the source (deletes.mode dnc). The record is kept: the contact is
+	// never deleted, created a second time or made callable again; a row
+	// that comes back updates its fields only.
+	OriginDNC Origin = "dnc"
 )
 
 // Action is what an attempt tried to do.

@@ -179,7 +179,7 @@ func (r *runner) fillPlanCounts(plan *Plan, ex *Extract) {
 
 func (r *runner) fillPushCounts(res push.Result) {
 	c := &r.sum.Counts
-	c.Created, c.Updated, c.Deleted = res.Created, res.Updated, res.Deleted+res.DNC
+	c.Created, c.Updated, c.Deleted, c.DNC = res.Created, res.Updated, res.Deleted, res.DNC
 	c.Adopted, c.Reconciled = res.Adopted, res.Reconciled
 	c.Failed, c.InDoubt, c.Deferred = res.Failed, res.InDoubt, res.Deferred
 	c.Refused = res.Rejected

@@ -21,7 +21,7 @@ func TestDeleteModes(t *testing.T) {
 	}{
 		{"off keeps the gone contacts", "deletes: {mode: off}\n", false, 8, OutcomeOK, 0, 10, 0, ""},
 		{"delete removes them", "deletes: {mode: delete, max: 5}\n", false, 8, OutcomeOK, 2, 8, 0, ""},
-		{"dnc marks them", "deletes: {mode: dnc, max: 5}\n", false, 8, OutcomeOK, 2, 10, 2, ""},
+		{"dnc marks them", "deletes: {mode: dnc, max: 5}\n", false, 8, OutcomeOK, 0, 10, 2, ""},
 		{"above the cap nothing is sent", "deletes: {mode: delete, max: 2}\nguards: {max_change_ratio: 1}\n", false, 6, OutcomeGuard, 0, 10, 0, "more than deletes.max 2"},
 		{"--yes allows above the cap", "deletes: {mode: delete, max: 2}\nguards: {max_change_ratio: 1}\n", true, 6, OutcomeOK, 4, 6, 0, ""},
 	}
@@ -34,8 +34,9 @@ func TestDeleteModes(t *testing.T) {
 			h.writeCSV(rows(tc.keep))
 			before := h.sim.Stats().TotalRequests
 			sum := h.run(p, func(o *RunOptions) { o.Yes = tc.yes })
-			if sum.ExitCode != tc.wantExit || sum.Counts.Deleted != tc.wantDeleted || !strings.Contains(sum.Stopped, tc.wantStopped) {
-				t.Fatalf("exit %d deleted %d stopped %q; want exit %d deleted %d", sum.ExitCode, sum.Counts.Deleted, sum.Stopped, tc.wantExit, tc.wantDeleted)
+			if sum.ExitCode != tc.wantExit || sum.Counts.Deleted != tc.wantDeleted || sum.Counts.DNC != tc.wantDNC || !strings.Contains(sum.Stopped, tc.wantStopped) {
+				t.Fatalf("exit %d deleted %d dnc %d stopped %q; want exit %d deleted %d dnc %d",
+					sum.ExitCode, sum.Counts.Deleted, sum.Counts.DNC, sum.Stopped, tc.wantExit, tc.wantDeleted, tc.wantDNC)
 			}
 			if tc.wantExit == OutcomeGuard && h.sim.Stats().TotalRequests != before {
 				t.Fatal("a tripped guard must send nothing")
@@ -51,6 +52,34 @@ func TestDeleteModes(t *testing.T) {
 				t.Fatalf("%d remote contacts (%d dnc), want %d (%d dnc)", len(remote), dnc, tc.wantRemote, tc.wantDNC)
 			}
 		})
+	}
+}
+
+// TestDNCContactsStayDNC: a contact marked do-not-call because its row
+// left the source is not marked again each night, and when the row comes
+// back it is not created a second time: its fields are updated and it
+// stays do-not-call.
+func TestDNCContactsStayDNC(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	p := h.pipeline("deletes: {mode: dnc, max: 5}\n")
+	h.run(p, nil)
+	h.writeCSV(rows(9))
+	if sum := h.run(p, nil); sum.Counts.DNC != 1 {
+		t.Fatalf("counts %+v: want row 10 marked do-not-call", sum.Counts)
+	}
+	if again := h.run(p, nil); again.Requests.Total != 0 || again.Counts.DNC != 0 {
+		t.Fatalf("the next night sent %d requests (dnc %d): want none", again.Requests.Total, again.Counts.DNC)
+	}
+	back := rows(10)
+	back[9][1] = "Back"
+	h.writeCSV(back)
+	sum := h.run(p, nil)
+	remote := h.remote()
+	c := remote["+1415555"+row(9)[4][10:]]
+	if sum.ExitCode != OutcomeOK || sum.Counts.Created != 0 || len(remote) != 10 || c.Status != "dnc" || c.FirstName != "Back" {
+		t.Fatalf("exit %d counts %+v, %d remote, row 10's contact %+v: want it updated, still dnc, no second contact",
+			sum.ExitCode, sum.Counts, len(remote), c)
 	}
 }
 

@@ -85,7 +85,7 @@ func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doub
 				// (a quota stop marks the request it refused failed).
 				adopting[r.Key] = true
 			}
-			k := diff.Known{Key: r.Key, RemoteID: r.RemoteID, Synced: r.State == checkpoint.StateSynced, Deletable: r.Origin != "",
+			k := diff.Known{Key: r.Key, RemoteID: r.RemoteID, Synced: r.State == checkpoint.StateSynced, Deletable: r.Origin != "" && r.Origin != checkpoint.OriginDNC,
 				Origin: string(r.Origin), Phone: r.Phone}
 			k.RowHash, _ = parseHash(r.RowHash)
 			k.ContactHash, _ = parseHash(r.ContactHash)

@@ -106,6 +106,7 @@ type Counts struct {
 	Created    int `json:"created"`
 	Updated    int `json:"updated"`
 	Deleted    int `json:"deleted"`
+	DNC        int `json:"dnc"` // marked do-not-call (deletes.mode dnc)
 	Adopted    int `json:"adopted"`
 	Reconciled int `json:"reconciled"`
 	Failed     int `json:"failed"`

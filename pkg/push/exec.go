@@ -178,7 +178,16 @@ func (p *pusher) remove(ctx context.Context, t Task) string {
 	if err != nil {
 		return p.failed(ctx, t, e, action, err)
 	}
-	if jerr := p.j.Remove(context.WithoutCancel(ctx), e, Attempt{Action: action, Outcome: "ok"}); jerr != nil {
+	var jerr error
+	if outcome == outDNC {
+		// Kept, so that the contact is never created again while it is
+		// do-not-call, nor marked again each night.
+		e.Origin = OriginDNC
+		jerr = p.j.Confirm(context.WithoutCancel(ctx), e, Attempt{Action: action, Outcome: "ok"})
+	} else {
+		jerr = p.j.Remove(context.WithoutCancel(ctx), e, Attempt{Action: action, Outcome: "ok"})
+	}
+	if jerr != nil {
 		return p.journalFailed(jerr)
 	}
 	return outcome

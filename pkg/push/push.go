@@ -97,8 +97,12 @@ type Entry struct {
 	Contact     record.Contact // the contact as sent (confirmed on Confirm)
 	ContactHash record.Hash
 	RemoteID    string
-	Origin      string // "created" or "adopted"
+	Origin      string // "created", "adopted" or OriginDNC
 }
+
+// OriginDNC is the Origin of a contact marked do-not-call because its row
+// left the source: a later update keeps it, and it is never deleted.
+const OriginDNC = "dnc"
 
 // Attempt is what one request did, for the record's history.
 type Attempt struct {
