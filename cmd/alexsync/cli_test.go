@@ -259,6 +259,28 @@ func TestUnwritableReportKeepsTheRunsOutcome(t *testing.T) {
 	}
 }
 
+// TestOutputsThroughSymlinks: an output path that is a symbolic link
+// keeps the link; the file it points to gets the output.
+func TestOutputsThroughSymlinks(t *testing.T) {
+	e := newCLIEnv(t, 3, "")
+	for _, name := range []string{"n", "r"} {
+		if err := os.Symlink(e.path(name+"-target"), e.path(name+"-link")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errs := e.exec("validate", e.path("p.yaml"), "--normalized", e.path("n-link"), "--report", e.path("r-link")); code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	for _, name := range []string{"n", "r"} {
+		if fi, err := os.Lstat(e.path(name + "-link")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("%s-link is no longer a link: %v", name, err)
+		}
+		if b, err := os.ReadFile(e.path(name + "-target")); err != nil || len(b) == 0 {
+			t.Fatalf("%s-target holds nothing: %v", name, err)
+		}
+	}
+}
+
 func TestReportToStdout(t *testing.T) {
 	e := newCLIEnv(t, 3, "")
 	code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--report", "-")

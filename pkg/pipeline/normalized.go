@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/csv"
+	"github.com/alexsync/alexsync/pkg/fileout"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func newNormalizedWriter(path string, metadataNames []string) (*normalizedWriter
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".normalized-*.csv")
+	f, err := fileout.CreateTemp(path)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,11 @@ func (nw *normalizedWriter) close() error {
 		os.Remove(nw.tmp)
 		return err
 	}
-	return os.Rename(nw.tmp, nw.path)
+	if err := fileout.Replace(nw.tmp, nw.path); err != nil {
+		os.Remove(nw.tmp)
+		return err
+	}
+	return nil
 }
 
 func (nw *normalizedWriter) abort() {

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/fileout"
 	"io"
 	"io/fs"
 	"os"
@@ -78,7 +79,7 @@ func checkHeader(file string, table sink.Table) error {
 // the temp file's name: header, the existing rows whose key the run did
 // not replace, then the run's rows.
 func build(p *pending, opts Options) (string, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(p.file), "."+filepath.Base(p.file)+".*.tmp")
+	tmp, err := fileout.CreateTemp(p.file)
 	if err != nil {
 		return "", fmt.Errorf("csv sink: %w", err)
 	}
@@ -151,7 +152,7 @@ func copyOld(w io.Writer, p *pending, crlf bool) error {
 func commit(order []*pending, built []string) error {
 	dirs := map[string]bool{}
 	for i, p := range order {
-		if err := os.Rename(built[i], p.file); err != nil {
+		if err := fileout.Replace(built[i], p.file); err != nil {
 			removeAll(built[i:])
 			return fmt.Errorf("csv sink: %w", err)
 		}

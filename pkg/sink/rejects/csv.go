@@ -5,9 +5,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/fileout"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -51,7 +51,7 @@ func NewCSV(path string, header []string, d Dialect) (*CSVWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rejects %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := fileout.CreateTemp(path)
 	if err != nil {
 		return nil, fmt.Errorf("rejects: %w", err)
 	}
@@ -115,7 +115,7 @@ func (w *CSVWriter) Close() error {
 	if err == nil {
 		err = w.tmp.Close()
 		if err == nil {
-			err = os.Rename(w.tmp.Name(), w.path)
+			err = fileout.Replace(w.tmp.Name(), w.path)
 		}
 	}
 	if err != nil {

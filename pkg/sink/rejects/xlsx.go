@@ -3,8 +3,8 @@ package rejects
 import (
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/fileout"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -53,7 +53,7 @@ var _ Writer = (*XLSXWriter)(nil)
 // record.Header names). Rows go to a temp file, mode 0600, in the same
 // directory, renamed to path by Close.
 func NewXLSX(path string, header []string, textColumns []string) (*XLSXWriter, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := fileout.CreateTemp(path)
 	if err != nil {
 		return nil, fmt.Errorf("rejects: %w", err)
 	}
@@ -208,7 +208,7 @@ func (w *XLSXWriter) Close() error {
 	if err == nil {
 		err = w.tmp.Close()
 		if err == nil {
-			err = os.Rename(w.tmp.Name(), w.path)
+			err = fileout.Replace(w.tmp.Name(), w.path)
 		}
 	}
 	if err != nil {

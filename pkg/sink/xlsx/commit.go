@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/fileout"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -257,11 +258,11 @@ func headerOf(table sink.Table) []string {
 // writeAtomic writes nf to a temp file next to path, fsyncs it and
 // renames it over path.
 func writeAtomic(path string, nf *excelize.File) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	tmp, err := fileout.CreateTemp(path)
 	if err != nil {
 		return err
 	}
+	dir := filepath.Dir(tmp.Name()) // the replaced file's, through links
 	bw := bufio.NewWriterSize(tmp, 256<<10)
 	_, err = nf.WriteTo(bw)
 	if err == nil {
@@ -274,7 +275,7 @@ func writeAtomic(path string, nf *excelize.File) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = fileout.Replace(tmp.Name(), path)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())

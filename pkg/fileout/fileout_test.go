@@ -1,0 +1,95 @@
+package fileout
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestReplace(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, dir string) string // returns the output path
+		wantLink bool                                  // the output path is still a link
+		wantIn   string                                // the file that must hold the new bytes
+	}{
+		{"a new file", func(t *testing.T, dir string) string { return filepath.Join(dir, "out.csv") }, false, "out.csv"},
+		{"an existing file", func(t *testing.T, dir string) string {
+			write(t, filepath.Join(dir, "out.csv"), "old")
+			return filepath.Join(dir, "out.csv")
+		}, false, "out.csv"},
+		{"a link to a file", func(t *testing.T, dir string) string {
+			write(t, filepath.Join(dir, "target.csv"), "old")
+			link(t, "target.csv", filepath.Join(dir, "out.csv"))
+			return filepath.Join(dir, "out.csv")
+		}, true, "target.csv"},
+		{"a chain of links", func(t *testing.T, dir string) string {
+			write(t, filepath.Join(dir, "target.csv"), "old")
+			link(t, "target.csv", filepath.Join(dir, "mid.csv"))
+			link(t, filepath.Join(dir, "mid.csv"), filepath.Join(dir, "out.csv"))
+			return filepath.Join(dir, "out.csv")
+		}, true, "target.csv"},
+		{"a link to nothing yet", func(t *testing.T, dir string) string {
+			link(t, "later.csv", filepath.Join(dir, "out.csv"))
+			return filepath.Join(dir, "out.csv")
+		}, true, "later.csv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := tc.setup(t, dir)
+			tmp := filepath.Join(dir, "out.csv.tmp")
+			write(t, tmp, "new")
+			if err := Replace(tmp, out); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Lstat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if isLink := fi.Mode()&os.ModeSymlink != 0; isLink != tc.wantLink {
+				t.Fatalf("output is a link: %v, want %v", isLink, tc.wantLink)
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, tc.wantIn)); err != nil || string(b) != "new" {
+				t.Fatalf("%s holds %q (%v), want the new bytes", tc.wantIn, b, err)
+			}
+			if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+				t.Fatalf("the temp file is still there: %v", err)
+			}
+		})
+	}
+}
+
+func TestResolveDescriptorsAreWrittenThrough(t *testing.T) {
+	for _, p := range []string{"/dev/stdout", "/dev/null"} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Skipf("%s: %v", p, err)
+		}
+		if _, through, err := Resolve(p); err != nil || !through {
+			t.Fatalf("Resolve(%s) = through %v, %v; want written through", p, through, err)
+		}
+	}
+}
+
+func TestResolveRefusesLinkLoops(t *testing.T) {
+	dir := t.TempDir()
+	link(t, "b", filepath.Join(dir, "a"))
+	link(t, "a", filepath.Join(dir, "b"))
+	if _, _, err := Resolve(filepath.Join(dir, "a")); err == nil {
+		t.Fatal("a link loop resolved")
+	}
+}
+
+func write(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func link(t *testing.T, dest, path string) {
+	t.Helper()
+	if err := os.Symlink(dest, path); err != nil {
+		t.Fatal(err)
+	}
+}
