@@ -109,6 +109,11 @@ func (c *core) InDoubt(ctx context.Context, rec Record, att Attempt) error {
 	return c.setState(ctx, rec, att, StateInDoubt)
 }
 
+// Unsent queues a write that was never applied: state pending.
+func (c *core) Unsent(ctx context.Context, rec Record, att Attempt) error {
+	return c.setState(ctx, rec, att, StatePending)
+}
+
 func (c *core) setState(ctx context.Context, rec Record, att Attempt, state State) error {
 	if err := validRecord(rec); err != nil {
 		return err

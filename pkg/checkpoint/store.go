@@ -100,6 +100,9 @@ type Journal interface {
 	Fail(ctx context.Context, rec Record, att Attempt) error
 	// InDoubt queues an unknown outcome: state in_doubt, as for Fail.
 	InDoubt(ctx context.Context, rec Record, att Attempt) error
+	// Unsent queues a write that was never applied (stopped before it was
+	// sent, or refused by a quota): state pending, as for Fail.
+	Unsent(ctx context.Context, rec Record, att Attempt) error
 	// Upsert queues rec to be stored exactly as given (State pending when
 	// empty), without history.
 	Upsert(ctx context.Context, rec Record) error

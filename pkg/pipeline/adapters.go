@@ -28,6 +28,18 @@ type apiAdapter struct {
 	// from the mark, which may precede the request by a limiter wait and
 	// retries.
 	sending func(ctx context.Context, key string) error
+	// stop ends the waits of requests not yet sent (the run's context: a
+	// first Ctrl-C); requests run under the push's Abort context, so the
+	// ones already sent finish.
+	stop context.Context
+}
+
+// waits returns ctx with its waits before sending ended by a.stop.
+func (a apiAdapter) waits(ctx context.Context) context.Context {
+	if a.stop == nil {
+		return ctx
+	}
+	return smartalex.StopWaiting(ctx, a.stop)
 }
 
 // stamped returns ctx set to stamp key's record before each attempt, and
@@ -54,7 +66,7 @@ func writeError(err, stamp error) error {
 
 func (a apiAdapter) Create(ctx context.Context, c record.Contact) (push.Remote, error) {
 	var res smartalex.Response
-	ctx, stamp := a.stamped(ctx, c.Key)
+	ctx, stamp := a.stamped(a.waits(ctx), c.Key)
 	got, err := a.c.CreateContact(smartalex.CaptureResponse(ctx, &res), smartalex.ContactInput{Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
 		Email: c.Email, Company: c.Company, Title: c.Title, Tags: c.Tags, Metadata: c.Metadata})
 	if err != nil {
@@ -101,7 +113,7 @@ func (a apiAdapter) Update(ctx context.Context, id string, p push.Patch) (push.R
 		}
 	}
 	var res smartalex.Response
-	ctx, stamp := a.stamped(ctx, c.Key)
+	ctx, stamp := a.stamped(a.waits(ctx), c.Key)
 	got, err := a.c.UpdateContact(smartalex.CaptureResponse(ctx, &res), id, patch)
 	if err != nil {
 		return push.Remote{}, writeError(err, *stamp)
@@ -110,16 +122,16 @@ func (a apiAdapter) Update(ctx context.Context, id string, p push.Patch) (push.R
 }
 
 func (a apiAdapter) Delete(ctx context.Context, id string) error {
-	return classify(a.c.DeleteContact(ctx, id))
+	return classify(a.c.DeleteContact(a.waits(ctx), id))
 }
 
 func (a apiAdapter) MarkDNC(ctx context.Context, id string) error {
-	_, err := a.c.UpdateContact(ctx, id, smartalex.ContactPatch{Status: smartalex.Ptr("dnc")})
+	_, err := a.c.UpdateContact(a.waits(ctx), id, smartalex.ContactPatch{Status: smartalex.Ptr("dnc")})
 	return classify(err)
 }
 
 func (a apiAdapter) FindByPhone(ctx context.Context, phone string) ([]push.Remote, error) {
-	found, err := a.c.FindContactsByPhone(ctx, phone)
+	found, err := a.c.FindContactsByPhone(a.waits(ctx), phone)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -149,6 +161,9 @@ func fromAPI(c *smartalex.Contact, key string) record.Contact {
 func classify(err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, smartalex.ErrNotSent) {
+		return fmt.Errorf("%w: %w", push.ErrNotSent, err)
 	}
 	var sentinel error
 	switch smartalex.Classify(err) {
@@ -208,6 +223,9 @@ func (j journalAdapter) Fail(ctx context.Context, e push.Entry, a push.Attempt) 
 }
 func (j journalAdapter) InDoubt(ctx context.Context, e push.Entry, a push.Attempt) error {
 	return j.store.InDoubt(ctx, j.record(e), attempt(a))
+}
+func (j journalAdapter) Unsent(ctx context.Context, e push.Entry, a push.Attempt) error {
+	return j.store.Unsent(ctx, j.record(e), attempt(a))
 }
 func (j journalAdapter) Remove(ctx context.Context, e push.Entry, a push.Attempt) error {
 	return j.store.Remove(ctx, j.record(e), attempt(a))
@@ -330,13 +348,23 @@ type runBudget struct {
 }
 
 // errRunBudget is the cause of the QuotaError a run gets at --max-requests.
-var errRunBudget = errors.New("run request budget spent")
+var errRunBudget = errors.New("--max-requests")
+
+// quotaReason says why a quota stopped the run, without the wrappers the
+// error gathered on its way up.
+func quotaReason(err error) string {
+	var qe *smartalex.QuotaError
+	if errors.As(err, &qe) {
+		return qe.Error()
+	}
+	return err.Error()
+}
 
 func (b *runBudget) Acquire(ctx context.Context) error {
 	b.mu.Lock()
 	if b.max > 0 && b.taken >= b.max {
 		b.mu.Unlock()
-		return fmt.Errorf("%w: --max-requests %d reached", errRunBudget, b.max)
+		return fmt.Errorf("%w %d reached", errRunBudget, b.max)
 	}
 	b.taken++
 	b.mu.Unlock()

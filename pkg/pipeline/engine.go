@@ -155,7 +155,7 @@ func (r *runner) push(ctx context.Context, tasks []push.Task) push.Result {
 	}
 	prog.Start(len(tasks), quotaTime(len(tasks), r.limits))
 	defer prog.Finish()
-	return push.Run(ctx, slices.Values(tasks), apiAdapter{c: r.client, sending: r.sending}, journalAdapter{store: r.store, pipeline: r.p.Name}, push.Options{
+	return push.Run(ctx, slices.Values(tasks), apiAdapter{c: r.client, sending: r.sending, stop: ctx}, journalAdapter{store: r.store, pipeline: r.p.Name}, push.Options{
 		Workers:  workers,
 		Abort:    r.opts.Abort,
 		OnReject: r.rejects.reject,

@@ -81,8 +81,8 @@ func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doub
 				doubt[r.Key] = true
 			case r.Origin == checkpoint.OriginAdopted && r.RemoteID != "" && r.ContactHash == "" &&
 				(r.State == checkpoint.StatePending || r.State == checkpoint.StateFailed):
-				// Matched, never confirmed: the PATCH was not sent, or failed
-				// (a quota stop marks the request it refused failed).
+				// Matched, never confirmed: the PATCH was not sent (a quota
+				// stop or a signal puts it back to pending), or failed.
 				adopting[r.Key] = true
 			}
 			k := diff.Known{Key: r.Key, RemoteID: r.RemoteID, Synced: r.State == checkpoint.StateSynced, Deletable: r.Origin != "" && r.Origin != checkpoint.OriginDNC,

@@ -28,6 +28,7 @@ type logProgress struct {
 	clock    clock.Clock
 	total    int
 	done     int
+	notSent  int // deferred: done without a request
 	next     int
 	start    time.Time
 	estimate time.Duration
@@ -39,14 +40,17 @@ func (p *logProgress) Start(total int, estimate time.Duration) {
 	p.log.Info("sending", "requests", total, "estimate", estimate.Round(time.Second).String())
 }
 
-func (p *logProgress) Done(string) {
+func (p *logProgress) Done(outcome string) {
 	p.done++
+	if outcome == "deferred" {
+		p.notSent++
+	}
 	if p.done < p.next && p.done != p.total {
 		return
 	}
 	p.next += max(1, p.total/10)
 	elapsed := p.clock.Now().Sub(p.start)
-	p.log.Info("progress", "done", p.done, "of", p.total, "elapsed", elapsed.Round(time.Second).String(), "eta", ETA(p.done, p.total, elapsed, p.estimate).Round(time.Second).String())
+	p.log.Info("progress", "done", p.done, "of", p.total, "not_sent", p.notSent, "elapsed", elapsed.Round(time.Second).String(), "eta", ETA(p.done, p.total, elapsed, p.estimate).Round(time.Second).String())
 }
 
 func (p *logProgress) Finish() {}

@@ -73,7 +73,7 @@ func (r *runner) runPull(ctx context.Context) (Outcome, error) {
 func pullOutcome(ctx context.Context, sum *RunSummary, stop error, failed int) (Outcome, error) {
 	switch {
 	case errors.Is(stop, pull.ErrQuota):
-		sum.Stopped = "quota: " + stop.Error()
+		sum.Stopped = "quota: " + quotaReason(stop)
 		return OutcomeQuota, nil
 	case errors.Is(stop, pull.ErrFatal):
 		sum.Stopped = "fatal: " + stop.Error()

@@ -426,7 +426,7 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 	r.fillRequests(ctx)
 	switch res.Stop {
 	case push.StopQuota:
-		r.sum.Stopped = "quota: " + res.Err.Error()
+		r.sum.Stopped = "quota: " + quotaReason(res.Err)
 		return OutcomeQuota, nil
 	case push.StopFatal:
 		r.sum.Stopped = "fatal: " + res.Err.Error()
@@ -459,7 +459,7 @@ func rowOutcome(rejected, failed int) Outcome {
 func (r *runner) stopOutcome(err error) (Outcome, error) {
 	switch smartalex.Classify(err) {
 	case smartalex.ClassQuota:
-		r.sum.Stopped = "quota: " + err.Error()
+		r.sum.Stopped = "quota: " + quotaReason(err)
 		return OutcomeQuota, nil
 	case smartalex.ClassCanceled:
 		r.sum.Stopped = "interrupted"

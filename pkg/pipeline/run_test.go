@@ -205,8 +205,19 @@ func TestMaxRequests(t *testing.T) {
 	h.writeCSV(rows(12))
 	p := h.pipeline("")
 	sum := h.run(p, func(o *RunOptions) { o.MaxRequests = 5 })
-	if sum.ExitCode != OutcomeQuota || sum.Requests.Total != 5 {
-		t.Fatalf("exit %d requests %+v; want exit 3 after 5", sum.ExitCode, sum.Requests)
+	if sum.ExitCode != OutcomeQuota || sum.Requests.Total != 5 || sum.Counts.Failed != 0 ||
+		sum.Stopped != "quota: --max-requests 5 reached" {
+		t.Fatalf("exit %d requests %+v failed %d stopped %q; want exit 3 after 5", sum.ExitCode, sum.Requests, sum.Counts.Failed, sum.Stopped)
+	}
+	// The write the budget refused was never sent: pending, not failed.
+	store, err := openCheckpoint(context.Background(), p.Checkpoint, h.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := store.CountByState(context.Background(), p.Name)
+	store.Close()
+	if err != nil || states[checkpoint.StateFailed] != 0 || states[checkpoint.StateSynced] != 4 {
+		t.Fatalf("checkpoint states %v (%v); want 4 synced and none failed", states, err)
 	}
 	rest := h.run(p, nil)
 	if rest.ExitCode != OutcomeOK || len(h.remote()) != 12 || h.sim.Stats().Requests["POST /v1/contacts 201"] != 12 {
@@ -291,6 +302,48 @@ func TestInterruptedRunResumes(t *testing.T) {
 	if rest.ExitCode != OutcomeOK || len(h.remote()) != 40 || h.sim.Stats().Requests["POST /v1/contacts 201"] != 40 {
 		t.Fatalf("resume: exit %d counts %+v, %d remote", rest.ExitCode, rest.Counts, len(h.remote()))
 	}
+}
+
+// TestInterruptEndsWaitsForTheQuota: a first Ctrl-C stops the requests
+// still waiting for the rate window at once (they never leave, and their
+// records are pending again, not in doubt); the next run sends them
+// without lookups.
+func TestInterruptEndsWaitsForTheQuota(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	p := h.pipeline("api: {per_minute: 3, workers: 4}\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int32
+	h.hook(func() {
+		if n.Add(1) == 3 { // the listing, then two creates: the window is full
+			cancel()
+		}
+	})
+	// Waits for the window block until their context ends, as on a real
+	// clock; only the stop can end them.
+	sum, err := h.runErr(ctx, p, func(o *RunOptions) { o.Clock = blockingSleeps{h.clk} })
+	posts := h.sim.Stats().Requests["POST /v1/contacts 201"]
+	if err != nil || sum.ExitCode != OutcomeInterrupted || posts != 2 || sum.Counts.InDoubt != 0 || sum.Counts.Deferred != 8 {
+		t.Fatalf("interrupted run: %v, exit %v, %d creates, counts %+v; want 2 creates, 8 not sent, none in doubt", err, sum.ExitCode, posts, sum.Counts)
+	}
+	h.hook(nil)
+	rest := h.run(p, nil)
+	st := h.sim.Stats()
+	if rest.ExitCode != OutcomeOK || rest.Counts.Created != 8 || rest.Counts.Reconciled != 0 || st.Requests["POST /v1/contacts 201"] != 10 || st.TotalRequests != 11 {
+		t.Fatalf("resume: exit %d counts %+v, %d requests in all; want 8 more creates and no lookup", rest.ExitCode, rest.Counts, st.TotalRequests)
+	}
+}
+
+// blockingSleeps is a clock whose sleeps of a second or more last until
+// their context ends.
+type blockingSleeps struct{ *clock.Fake }
+
+func (b blockingSleeps) Sleep(ctx context.Context, d time.Duration) error {
+	if d < time.Second {
+		return b.Fake.Sleep(ctx, d)
+	}
+	<-ctx.Done()
+	return ctx.Err()
 }
 
 func TestGuardStopsBeforeSending(t *testing.T) {

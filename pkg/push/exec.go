@@ -206,9 +206,15 @@ func (p *pusher) failed(ctx context.Context, t Task, e Entry, action string, err
 	ctx = context.WithoutCancel(ctx)
 	outcome := outFailed
 	switch {
-	case errors.Is(err, ErrQuota):
-		p.stop(StopQuota, err)
-		outcome = outDeferred
+	case errors.Is(err, ErrQuota), errors.Is(err, ErrNotSent):
+		if errors.Is(err, ErrQuota) {
+			p.stop(StopQuota, err)
+		}
+		// Nothing was applied: the record is pending again, not failed.
+		if jerr := p.j.Unsent(ctx, e, failedAttempt(action, outDeferred, err)); jerr != nil {
+			return p.journalFailed(jerr)
+		}
+		return outDeferred
 	case errors.Is(err, ErrForbidden) && action == "create":
 		p.mu.Lock()
 		p.res.CapReached = true

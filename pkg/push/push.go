@@ -30,6 +30,10 @@ var (
 	ErrQuota = errors.New("request quota spent")
 	// ErrFatal: nothing else will work (401, a revoked key). Stop.
 	ErrFatal = errors.New("fatal API error")
+	// ErrNotSent: the run stopped (a first Ctrl-C) while the request
+	// waited for the quota; it never left. The record goes back to
+	// pending.
+	ErrNotSent = errors.New("stopped before it was sent")
 )
 
 // API is the part of the SmartAlex API a push needs.
@@ -85,6 +89,9 @@ type Journal interface {
 	Confirm(ctx context.Context, e Entry, a Attempt) error
 	Fail(ctx context.Context, e Entry, a Attempt) error
 	InDoubt(ctx context.Context, e Entry, a Attempt) error
+	// Unsent records a write that did not happen: never sent, or refused
+	// by a quota before it was applied. The record goes back to pending.
+	Unsent(ctx context.Context, e Entry, a Attempt) error
 	// Remove records that the remote contact was deleted.
 	Remove(ctx context.Context, e Entry, a Attempt) error
 }

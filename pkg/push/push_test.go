@@ -149,6 +149,9 @@ func (j *fakeJournal) Fail(_ context.Context, e Entry, _ Attempt) error { return
 func (j *fakeJournal) InDoubt(_ context.Context, e Entry, _ Attempt) error {
 	return j.set(e, "in_doubt")
 }
+func (j *fakeJournal) Unsent(_ context.Context, e Entry, _ Attempt) error {
+	return j.set(e, "pending")
+}
 func (j *fakeJournal) Remove(_ context.Context, e Entry, _ Attempt) error { return j.set(e, "removed") }
 
 func contact(i int) record.Contact {

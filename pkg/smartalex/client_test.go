@@ -369,6 +369,76 @@ func TestBeforeSend(t *testing.T) {
 	}
 }
 
+// blockingLimiter holds every request until its context ends.
+type blockingLimiter struct{}
+
+func (blockingLimiter) Wait(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestStopWaiting(t *testing.T) {
+	tests := []struct {
+		name        string
+		limiter     Limiter
+		first       int  // the first answer's status (the second is 200)
+		stopOnFirst bool // stop as the first request reaches the server
+		stopBefore  bool
+		wantSent    int
+		wantNotSent bool
+		wantLeft    int // of a budget of 5: only the answered 200 counts
+	}{
+		{"a wait for the limiter ends at stop", blockingLimiter{}, 200, false, true, 0, true, 5},
+		{"a retry's back-off ends at stop", nil, 429, true, false, 1, true, 5},
+		{"a request already sent is waited for", nil, 200, true, false, 1, false, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stop, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if tc.stopBefore {
+				cancel()
+			}
+			var mu sync.Mutex
+			sent := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				sent++
+				n := sent
+				mu.Unlock()
+				if tc.stopOnFirst && n == 1 {
+					cancel()
+				}
+				status := 200
+				if n == 1 {
+					status = tc.first
+				}
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(status)
+				if status == 200 {
+					fmt.Fprint(w, contactBody)
+				} else {
+					fmt.Fprint(w, `{"error":{"code":"rate_limited","message":"slow down","status":429}}`)
+				}
+			}))
+			defer srv.Close()
+			b := &countingBudget{left: 5}
+			opts := []Option{WithBudget(b)}
+			if tc.limiter != nil {
+				opts = append(opts, WithLimiter(tc.limiter))
+			}
+			c, _, _ := newTestClient(t, srv.URL+"/v1", opts...)
+			_, err := c.GetContact(StopWaiting(context.Background(), stop), "contact_1")
+			if errors.Is(err, ErrNotSent) != tc.wantNotSent || (tc.wantNotSent && !errors.Is(err, context.Canceled)) || (!tc.wantNotSent && err != nil) {
+				t.Fatalf("err = %v, want not sent: %v", err, tc.wantNotSent)
+			}
+			if sent != tc.wantSent || b.left != tc.wantLeft {
+				t.Fatalf("sent %d, budget left %d released %d", sent, b.left, b.released)
+			}
+		})
+	}
+}
+
 func TestCancelDuringWait(t *testing.T) {
 	s := newScript(t, step{status: 429, header: map[string]string{"Retry-After": "30"}})
 	c, err := NewClient(s.srv.URL+"/v1", testKey) // real clock: the wait must be cancelled, not slept

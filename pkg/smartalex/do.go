@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -52,6 +53,43 @@ func BeforeSend(ctx context.Context, fn func(context.Context) error) context.Con
 	return context.WithValue(ctx, sendHook{}, fn)
 }
 
+// stopKey is the context key of StopWaiting.
+type stopKey struct{}
+
+// ErrNotSent is matched by the error of a call that StopWaiting's stop
+// ended before its request left: nothing of this attempt reached the
+// server (an earlier attempt of an idempotent call may have).
+var ErrNotSent = errors.New("stopped before the request was sent")
+
+// StopWaiting returns a context under which a call's waits before its
+// request leaves (for the rate window, the budget, the limiter, a retry's
+// back-off) also end when stop is done, with an error matching ErrNotSent
+// and context.Canceled. A request already sent is still waited for under
+// ctx alone: the first Ctrl-C stops what has not left, and lets what has
+// finish.
+func StopWaiting(ctx, stop context.Context) context.Context {
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// waitContext returns the context the waits of a call under ctx use.
+func waitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	stop, ok := ctx.Value(stopKey{}).(context.Context)
+	if !ok {
+		return ctx, func() {}
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(stop, func() { cancel(context.Canceled) })
+	return wctx, func() { unhook(); cancel(nil) }
+}
+
+// notSent turns the error of a wait that stop ended into ErrNotSent.
+func notSent(ctx, wctx context.Context, err error) error {
+	if ctx.Err() == nil && wctx.Err() != nil {
+		return fmt.Errorf("%w: %w", ErrNotSent, context.Canceled)
+	}
+	return err
+}
+
 // request is one logical API call, possibly sent several times.
 type request struct {
 	method string
@@ -88,9 +126,11 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	path := c.logPath(req.path)
 	start := c.clock.Now()
 	mayHaveApplied := false
+	wctx, done := waitContext(ctx)
+	defer done()
 	for attempt := 1; ; attempt++ {
-		if err := c.beforeAttempt(ctx); err != nil {
-			return nil, err
+		if err := c.beforeAttempt(wctx); err != nil {
+			return nil, notSent(ctx, wctx, err)
 		}
 		if hook, ok := ctx.Value(sendHook{}).(func(context.Context) error); ok {
 			if err := hook(ctx); err != nil {
@@ -124,8 +164,8 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 			return nil, fmt.Errorf("giving up after %d attempts in %s: %w", attempt, c.clock.Now().Sub(start).Round(time.Millisecond), v.retry)
 		}
 		c.log.Warn("smartalex retry", "method", req.method, "path", path, "attempt", attempt, "wait", v.wait.String(), "error", v.retry)
-		if err := c.clock.Sleep(ctx, v.wait); err != nil {
-			return nil, err
+		if err := c.clock.Sleep(wctx, v.wait); err != nil {
+			return nil, notSent(ctx, wctx, fmt.Errorf("%w (after %d attempts: %v)", err, attempt, v.retry))
 		}
 	}
 }
