@@ -160,6 +160,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"missing pipeline", nil, []string{"run", e.path("nope.yaml")}, "no such file"},
 		{"bad log format", nil, []string{"run", e.path("p.yaml"), "--log-format", "xml"}, "want text or json"},
 		{"plain http to a remote host", nil, []string{"run", e.path("p.yaml"), "--api-url", "http://api.example.com/v1"}, "refusing plain http://"},
+		{"a URL that is not http", nil, []string{"run", e.path("p.yaml"), "--api-url", "ftp://x/v1"}, `invalid API base URL "ftp://x/v1"`},
 		{"no pipeline argument", nil, []string{"run"}, "alexsync run: accepts 1 arg(s), received 0 (see alexsync run --help)"},
 		{"explain without a key", nil, []string{"explain", e.path("p.yaml")}, "alexsync explain: accepts 2 arg(s), received 1"},
 		{"an unknown command", nil, []string{"runn", e.path("p.yaml")}, `unknown command "runn"`},
@@ -278,6 +279,27 @@ func TestOutputsThroughSymlinks(t *testing.T) {
 		if b, err := os.ReadFile(e.path(name + "-target")); err != nil || len(b) == 0 {
 			t.Fatalf("%s-target holds nothing: %v", name, err)
 		}
+	}
+}
+
+// TestSummarySaysHowManyRejectsItLeftOut: the summary lists the first
+// five rejects and says how many more the rejects file holds.
+func TestSummarySaysHowManyRejectsItLeftOut(t *testing.T) {
+	e := newCLIEnv(t, 0, "")
+	var b strings.Builder
+	b.WriteString("ID,Name,Phone,Email\n")
+	for i := range 40 {
+		phone := fmt.Sprintf("(415) 555-%04d", i)
+		if i%5 == 0 {
+			phone = "n/a"
+		}
+		fmt.Fprintf(&b, "%d,Person %d,%s,p%d@example.com\n", i, i, phone, i)
+	}
+	e.write("contacts.csv", b.String())
+	code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url)
+	if code != ExitRowErrors || strings.Count(out, "reject     line") != 5 || !strings.Contains(out, "... and 3 more in the rejects file") ||
+		!strings.Contains(out, "source     40 rows read, 8 rejected") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }
 

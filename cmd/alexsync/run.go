@@ -110,6 +110,10 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 		if opts.Key, err = p.API.Key(); err != nil {
 			return failureReport(f, failed, err, cmd.OutOrStdout())
 		}
+		// A bad URL is a usage error even on a night with nothing to send.
+		if err := smartalex.CheckBaseURL(orDefault(f.apiURL, p.API.URL())); err != nil {
+			return failureReport(f, failed, usageError{err}, cmd.OutOrStdout())
+		}
 	}
 	sum, runErr := pipeline.Run(cmd.Context(), p, opts)
 	if smartalex.IsUnauthorized(runErr) {
@@ -192,7 +196,7 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "warning    %s\n", warn)
 	}
-	fmt.Fprintf(w, "source     %d rows read, %d rejected, %d duplicates\n", c.Read, c.Rejected, c.Duplicates)
+	fmt.Fprintf(w, "source     %s read, %d rejected, %d duplicates\n", plural(c.Read, "row"), c.Rejected, c.Duplicates)
 	if p := s.Plan; p != nil {
 		fmt.Fprintf(w, "plan       %d to create, %d to update, %d unchanged, %d gone from the source", c.Create, c.Update, c.Unchanged, c.Delete)
 		if p.Reconcile > 0 {
@@ -226,6 +230,9 @@ func printRun(w io.Writer, s *pipeline.RunSummary) {
 	for _, r := range s.Rejects[:min(5, len(s.Rejects))] {
 		fmt.Fprintf(w, "reject     line %d %s: %s\n", r.Line, r.Code, r.Message)
 	}
+	if more := s.Counts.Rejected + s.Counts.Refused - min(5, len(s.Rejects)); more > 0 && s.Outputs.Rejects != "" {
+		fmt.Fprintf(w, "           ... and %d more in the rejects file\n", more)
+	}
 	if s.Outputs.Rejects != "" {
 		fmt.Fprintf(w, "rejects    %s\n", s.Outputs.Rejects)
 	}
@@ -246,7 +253,12 @@ func printPull(w io.Writer, s *pipeline.RunSummary) {
 	if p.From != "" {
 		since = " that started since " + p.From
 	}
-	fmt.Fprintf(w, "listed     %d %s%s: %d new, %d changed, %d unchanged\n", p.Listed, what, since, p.New, p.Changed, p.Unchanged)
+	if s.Kind == "export-contacts" {
+		// A full snapshot every run: no new or changed to tell apart.
+		fmt.Fprintf(w, "listed     %d %s\n", p.Listed, what)
+	} else {
+		fmt.Fprintf(w, "listed     %d %s%s: %d new, %d changed, %d unchanged\n", p.Listed, what, since, p.New, p.Changed, p.Unchanged)
+	}
 	fmt.Fprintf(w, "written    %d to %s\n", p.Written, p.Output)
 	fmt.Fprintf(w, "requests   %d: %d list, %d detail (%d failed), %d retries, %d rate limited\n",
 		s.Requests.Total, p.ListRequests, p.DetailRequests, p.DetailFailed, s.Requests.Retries, s.Requests.RateLimited)
@@ -256,6 +268,14 @@ func printPull(w io.Writer, s *pipeline.RunSummary) {
 		fmt.Fprintf(w, "stopped    %s\n", redact.Text(s.Stopped))
 	}
 	fmt.Fprintf(w, "exit       %d (%s)\n", int(s.ExitCode), outcomeText(s.ExitCode))
+}
+
+// plural says n things: "1 row", "2 rows".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func breakdownParen(m map[string]int) string {

@@ -68,7 +68,7 @@ func printValidate(w io.Writer, s *pipeline.ValidateSummary) {
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "warning    %s\n", warn)
 	}
-	fmt.Fprintf(w, "read       %d rows\n", s.Read)
+	fmt.Fprintf(w, "read       %s\n", plural(s.Read, "row"))
 	fmt.Fprintf(w, "valid      %d\n", s.Valid)
 	fmt.Fprintf(w, "repaired   %d%s\n", s.Repaired, breakdown(s.RepairedBy))
 	fmt.Fprintf(w, "rejected   %d%s\n", s.Rejected, breakdown(s.RejectedBy))

@@ -143,6 +143,9 @@ func TestGuards(t *testing.T) {
 			if h.sim.Stats().TotalRequests != before {
 				t.Fatalf("%d requests sent after a guard tripped", h.sim.Stats().TotalRequests-before)
 			}
+			if sum.Quota.UsedToday != before {
+				t.Fatalf("the report says %d requests used today, want the ledger's %d", sum.Quota.UsedToday, before)
+			}
 		})
 	}
 }

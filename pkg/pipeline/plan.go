@@ -374,7 +374,11 @@ func estimate(n int, l config.Limits) string {
 	if n <= l.PerMinute {
 		d = 0
 	}
-	s := fmt.Sprintf("%d requests: %s at %d/min", n, roundDuration(d), l.PerMinute)
+	unit := "requests"
+	if n == 1 {
+		unit = "request"
+	}
+	s := fmt.Sprintf("%d %s: %s at %d/min", n, unit, roundDuration(d), l.PerMinute)
 	if days := (n + l.PerDay - 1) / l.PerDay; days > 1 {
 		s += fmt.Sprintf(", over %d days at %d/day", days, l.PerDay)
 	}

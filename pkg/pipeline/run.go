@@ -220,6 +220,11 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 			sum.Outputs.Rejects = p.Rejects
 		}
 	}
+	if r.ledger == nil {
+		// A run that sent nothing (a guard, a dry run, nothing to do)
+		// still reports the key's day, as status does.
+		sum.Quota.UsedToday = r.usedToday(context.WithoutCancel(ctx))
+	}
 	sum.ExitCode = outcome
 	sum.FinishedAt = opts.Clock.Now().UTC()
 	// The API's words may quote a phone or an email: the report is masked
@@ -553,6 +558,22 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	}
 	plan.Estimate = estimate(plan.Requests, r.limits)
 	return plan, extract, nil
+}
+
+// usedToday reads the day's use of the run's key (or, without one, of the
+// key the pipeline last ran with) from the ledger; 0 when unknown.
+func (r *runner) usedToday(ctx context.Context) int {
+	hash := ""
+	if r.opts.Key != "" {
+		hash = keyHash(r.opts.Key)
+	} else if h, _, err := r.store.Meta(ctx, r.p.Name, metaKeyHash); err == nil {
+		hash = h
+	}
+	if hash == "" {
+		return 0
+	}
+	used, _ := r.store.QuotaUsed(ctx, hash, dayName(r.opts.Clock.Now(), r.limits.Day))
+	return used
 }
 
 func (r *runner) newLedger(ctx context.Context) *ledgerBudget {

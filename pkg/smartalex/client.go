@@ -178,6 +178,13 @@ func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// CheckBaseURL reports whether raw is a base URL NewClient accepts, so
+// that a command can refuse a bad one before it does any work.
+func CheckBaseURL(raw string) error {
+	_, err := parseBaseURL(raw)
+	return err
+}
+
 // parseBaseURL validates the base URL: absolute, https (or http on
 // loopback), no query or fragment. Credentials in it are refused so that
 // they cannot leak through the URL.
