@@ -104,3 +104,21 @@ func TestStatusAndExplainGolden(t *testing.T) {
 		t.Fatalf("unknown key: exit %d %q", code, errs)
 	}
 }
+
+func TestQuotedListAndMap(t *testing.T) {
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"no tags", quotedList(nil), "-"},
+		{"tags", quotedList([]string{"vip", "a b"}), `"vip", "a b"`},
+		{"no metadata", quotedMap(nil), "-"},
+		{"metadata in key order", quotedMap(map[string]string{"z": "1", "notes": `say "hi"`}), `notes="say \"hi\"", z="1"`},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, tc.got, tc.want)
+		}
+	}
+}

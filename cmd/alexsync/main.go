@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -50,6 +51,7 @@ func signalContext(stderr io.Writer) (context.Context, func()) {
 // It is main without the process, so tests can drive the whole CLI.
 func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
+	root.SetVersionTemplate("alexsync {{.Version}}\n")
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -68,8 +70,9 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "alexsync",
-		Short: "Sync contacts into SmartAlex and pull call data out of it",
+		Use:     "alexsync",
+		Version: fmt.Sprintf("%s (%s, %s/%s)", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH),
+		Short:   "Sync contacts into SmartAlex and pull call data out of it",
 		Long: `alexsync moves contacts from CSV, XLSX or SQL into the SmartAlex voice-AI
 platform, sending only what changed and staying inside the API quotas, and
 pulls call records back out for reporting.`,

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -167,6 +170,30 @@ looking, not for logs. Several key columns are written "a | b".`,
 	return cmd
 }
 
+// quotedList shows a list as "a", "b" (none: -).
+func quotedList(l []string) string {
+	if len(l) == 0 {
+		return "-"
+	}
+	q := make([]string, len(l))
+	for i, v := range l {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// quotedMap shows a map as key="value" pairs in key order (none: -).
+func quotedMap(m map[string]string) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var q []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		q = append(q, k+"="+strconv.Quote(m[k]))
+	}
+	return strings.Join(q, ", ")
+}
+
 func printExplain(w io.Writer, ex *pipeline.Explanation) {
 	fmt.Fprintf(w, "key         %s (pipeline %s)\n", strings.ReplaceAll(ex.Key, "\x1f", " | "), ex.Pipeline)
 	if !ex.InSource {
@@ -188,7 +215,7 @@ func printExplain(w io.Writer, ex *pipeline.Explanation) {
 			fmt.Fprintf(w, "            email %q, company %q, title %q\n", c.Email, c.Company, c.Title)
 		}
 		if len(c.Tags) > 0 || len(c.Metadata) > 0 {
-			fmt.Fprintf(w, "            tags %v, metadata %v\n", c.Tags, c.Metadata)
+			fmt.Fprintf(w, "            tags %s, metadata %s\n", quotedList(c.Tags), quotedMap(c.Metadata))
 		}
 	}
 	if r := ex.Rejected; r != nil {

@@ -247,6 +247,8 @@ func (p *Pipeline) validate() error {
 		check(p.Phone.DefaultRegion != "", "phone.default_region: required, the country of numbers written without a country code (e.g. US, GB)")
 	case KindPullCalls, KindExportContacts:
 		errs = append(errs, p.Output.validate()...)
+		check(p.Source.Type == "" && p.Source.Path == "" && p.Source.Query == "", "source: a %s pipeline reads from the API and writes output: remove source", p.Kind)
+		check(p.Mapping.Path == "" && p.Mapping.Inline == nil, "mapping: a %s pipeline maps nothing: remove mapping", p.Kind)
 		check(p.Calls.Since >= 0 && p.Calls.Settle >= 0, "calls: since and settle must not be negative")
 		for k := range p.Calls.Filters {
 			check(slices.Contains(CallFilters, k), "calls.filters: %q is not one of %s", k, strings.Join(CallFilters, ", "))

@@ -109,7 +109,8 @@ func TestPipelineErrors(t *testing.T) {
 		{"bad base url", base + "api: {base_url: 'api.example.com'}\n", "is not an http(s) URL"},
 		{"bad ratio", base + "guards: {max_reject_ratio: 2}\n", "want a ratio in (0, 1]"},
 		{"bad delimiter", "source: {type: csv, path: c.csv, delimiter: ';;'}\nmapping: m.yaml\nphone: {default_region: US}\n", "is not one character"},
-		{"several errors at once", "kind: nope\nduplicates: most\n", "duplicates:"},
+		{"several errors at once, each naming the file", "kind: nope\nduplicates: most\n", "p.yaml: duplicates:"},
+		{"a pull with a source", "kind: pull-calls\noutput: {type: csv, path: c.csv}\nsource: {type: csv, path: x.csv}\n", "a pull-calls pipeline reads from the API and writes output: remove source"},
 		{"wrong type", base + "api: {workers: many}\n", ":4: cannot unmarshal"},
 	}
 	for _, tc := range tests {

@@ -21,12 +21,20 @@ type FileError struct {
 	Err  error
 }
 
-// Error formats the error as "path:line: message".
+// Error formats the error as "path:line: message"; each line of a
+// message of several (several problems found at once) names the file.
 func (e *FileError) Error() string {
+	prefix := e.Path + ": "
 	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+		prefix = fmt.Sprintf("%s:%d: ", e.Path, e.Line)
 	}
-	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+	lines := strings.Split(e.Err.Error(), "\n")
+	for i, l := range lines {
+		if i == 0 || !strings.HasPrefix(l, e.Path) {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Unwrap returns the cause.
