@@ -189,7 +189,11 @@ func Run(ctx context.Context, p *config.Pipeline, opts RunOptions) (*RunSummary,
 	if err != nil {
 		return nil, err
 	}
-	if dirty {
+	switch {
+	case dirty && opts.DryRun:
+		// A dry run takes no lock: the other run may be going on now.
+		opts.Logger.Warn("the last run of this pipeline has not finished: it is still running, or it stopped without finishing (the next run reconciles what it left in flight)")
+	case dirty:
 		opts.Logger.Warn("the last run of this pipeline did not finish; records it left in flight are reconciled first")
 	}
 	r := &runner{p: p, opts: opts, store: store, limits: limits, sum: sum}

@@ -500,8 +500,11 @@ func TestStatusShowsTheLastKeysQuotaWithoutTheKey(t *testing.T) {
 	h.writeCSV(rows(5))
 	p := h.pipeline("")
 	before, err := Status(context.Background(), p, StatusOptions{Clock: h.clk})
-	if err != nil || before.Quota != nil {
+	if err != nil || before.Quota != nil || len(before.Runs) != 0 {
 		t.Fatalf("before any run: quota %+v, %v; want none", before, err)
+	}
+	if _, err := os.Stat(p.Checkpoint); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("status before any run created the checkpoint: %v", err)
 	}
 	sum := h.run(p, nil)
 	rep, err := Status(context.Background(), p, StatusOptions{Clock: h.clk})

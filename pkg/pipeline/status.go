@@ -3,7 +3,10 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
@@ -58,12 +61,22 @@ func Status(ctx context.Context, p *config.Pipeline, opts StatusOptions) (*Statu
 	if opts.Runs <= 0 {
 		opts.Runs = 10
 	}
+	if _, isURL := strings.CutPrefix(p.Checkpoint, "postgres"); !isURL {
+		if _, err := os.Stat(p.Checkpoint); errors.Is(err, fs.ErrNotExist) {
+			// Never run: say so without creating the checkpoint.
+			rep := &StatusReport{Pipeline: p.Name, Checkpoint: p.Checkpoint, Runs: []RunStatus{}, Records: map[string]int{}}
+			for _, st := range checkpoint.States {
+				rep.Records[string(st)] = 0
+			}
+			return rep, nil
+		}
+	}
 	store, err := openCheckpoint(ctx, p.Checkpoint, opts.Clock)
 	if err != nil {
 		return nil, err
 	}
 	defer store.Close()
-	rep := &StatusReport{Pipeline: p.Name, Checkpoint: store.Location(), Records: map[string]int{}}
+	rep := &StatusReport{Pipeline: p.Name, Checkpoint: store.Location(), Runs: []RunStatus{}, Records: map[string]int{}}
 	if sz, ok := store.(interface {
 		SizeBytes(context.Context) (int64, error)
 	}); ok {
