@@ -101,7 +101,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "a pipeline with unknown keys", pipeline: func(e *cliEnv) string {
 			return "source: {type: csv, path: in.csv, delimitr: ';'}\n" + mappingYAML
 		}, wantCode: ExitUsage,
-			wantErr: `alexsync: $DIR/p.yaml:1: unknown key "delimitr" (known keys here: cursor_column, delimiter, driver, dsn, dsn_env, encoding, header_row, params, path, query, sheet, sheet_index, type)`},
+			wantErr: `alexsync: $DIR/p.yaml:1: unknown key "delimitr"; did you mean "delimiter"?`},
 		{name: "an invalid base_url", pipeline: func(e *cliEnv) string {
 			e.write("in.csv", oneRow)
 			return "source: {type: csv, path: in.csv}\n" + mappingYAML + "api: {base_url: 'ftp://api.example.com'}\n"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/closest"
 	"io/fs"
 	"os"
 	"reflect"
@@ -212,7 +213,11 @@ func checkKnown(n *yaml.Node, t reflect.Type) error {
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return atLine(k, "unknown key %q (known keys here: %s)", k.Value, strings.Join(sortedKeys(fields), ", "))
+				known := sortedKeys(fields)
+				if best, close := closest.Match(k.Value, known); close {
+					return atLine(k, "unknown key %q; did you mean %q?", k.Value, best)
+				}
+				return atLine(k, "unknown key %q (known keys here: %s)", k.Value, strings.Join(known, ", "))
 			}
 			if err := checkKnown(v, ft); err != nil {
 				return err

@@ -6,6 +6,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/closest"
 	"regexp"
 	"slices"
 	"strings"
@@ -257,37 +258,21 @@ func (c *compiler) template(target, tmpl string, line int) []piece {
 func detect(candidates, header []string) []int {
 	squashed := make([]string, len(header))
 	for i, h := range header {
-		squashed[i] = squash(h)
+		squashed[i] = closest.Squash(h)
 	}
 	var cols []int
 	for _, cand := range candidates {
-		if i := slices.Index(squashed, squash(cand)); i >= 0 && !slices.Contains(cols, i) {
+		if i := slices.Index(squashed, closest.Squash(cand)); i >= 0 && !slices.Contains(cols, i) {
 			cols = append(cols, i)
 		}
 	}
 	return cols
 }
 
-func squash(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '_', '-', '.', '\t':
-			return -1
-		}
-		return r
-	}, strings.ToLower(s))
-}
-
 // suggest returns `; did you mean "X"?` for the closest header name, or
 // the list of headers when nothing is close.
 func suggest(name string, header []string) string {
-	best, bestD := "", 1<<30
-	for _, h := range header {
-		if d := distance(squash(name), squash(h)); d < bestD {
-			best, bestD = h, d
-		}
-	}
-	if best != "" && bestD <= max(2, len(squash(name))/3) {
+	if best, ok := closest.Match(name, header); ok {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	if len(header) <= 12 {
@@ -302,25 +287,4 @@ func quoteAll(names []string) string {
 		q[i] = fmt.Sprintf("%q", n)
 	}
 	return strings.Join(q, ", ")
-}
-
-// distance is the Levenshtein edit distance between a and b (bytes).
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
