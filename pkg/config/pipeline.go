@@ -167,7 +167,7 @@ const (
 func LoadPipeline(path string) (*Pipeline, error) {
 	var p Pipeline
 	if err := decodeFile(path, &p, checkInlineDSNs); err != nil {
-		return nil, err
+		return nil, pipelineHint(path, err)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -180,6 +180,22 @@ func LoadPipeline(path string) (*Pipeline, error) {
 	}
 	p.resolvePaths()
 	return &p, nil
+}
+
+// pipelineHint adds what the user probably did to a decode error of a
+// file given as a pipeline: named a data file, or the mapping file.
+func pipelineHint(path string, err error) error {
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		return err // missing or unreadable: the error says it
+	}
+	switch ext := strings.ToLower(filepath.Ext(path)); {
+	case ext != ".yaml" && ext != ".yml":
+		return fmt.Errorf("%w (is %s a pipeline file? pipelines are YAML, such as pipelines/demo-import.yaml)", err, filepath.Base(path))
+	case strings.Contains(err.Error(), `unknown key "fields"`) || strings.Contains(err.Error(), `unknown key "key"`):
+		return fmt.Errorf("%w (this looks like a mapping file: run the pipeline file that names it under mapping:)", err)
+	}
+	return err
 }
 
 func (p *Pipeline) applyDefaults() {

@@ -123,6 +123,23 @@ func TestPipelineErrors(t *testing.T) {
 	}
 }
 
+func TestWrongFileGivenAsPipeline(t *testing.T) {
+	tests := []struct {
+		name, file, body, want string
+	}{
+		{"a CSV", "c.csv", "ID,Name\n1,Ada\n", "(is c.csv a pipeline file? pipelines are YAML"},
+		{"a mapping", "m.yaml", "key: [ID]\nfields:\n  first_name: Name\n", "(this looks like a mapping file: run the pipeline file that names it under mapping:)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadPipeline(writeFile(t, tc.file, tc.body))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("LoadPipeline error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func FuzzLoadPipeline(f *testing.F) {
 	f.Add(issuePipeline)
 	f.Add("source: {type: sql, driver: sqlite, dsn: x.db, query: 'select * from t where u > @cursor', cursor_column: u}\nmapping: {fields: {first_name: a, phone: b}}\nphone: {default_region: US}\n")

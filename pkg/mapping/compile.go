@@ -177,10 +177,12 @@ func (c *compiler) field(target string, spec config.FieldSpec) *field {
 	case len(spec.Detect) > 0:
 		cols := detect(spec.Detect, c.header)
 		if len(cols) == 0 {
-			if target == "first_name" || target == "phone" {
-				c.fail(spec.Line, "%s: no column looks like it (tried %s); name the column in the mapping", target, strings.Join(spec.Detect, ", "))
+			if target != "first_name" && target != "phone" {
+				return nil // optional: left empty
 			}
-			return nil
+			c.fail(spec.Line, "%s: no column looks like it (tried %s); name the column in the mapping%s",
+				target, strings.Join(spec.Detect, ", "), columnList(c.header))
+			break // marked failed below
 		}
 		f.columns = cols
 	case spec.Template != "":
@@ -275,6 +277,11 @@ func suggest(name string, header []string) string {
 	if best, ok := closest.Match(name, header); ok {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
+	return columnList(header)
+}
+
+// columnList names the source's columns, for messages: " (columns: ...)".
+func columnList(header []string) string {
 	if len(header) <= 12 {
 		return fmt.Sprintf(" (columns: %s)", quoteAll(header))
 	}

@@ -149,7 +149,7 @@ func TestCompileErrors(t *testing.T) {
 		{"typo suggests the closest header", false, "fields:\n  first_name: First Nmae\n  phone: Phone Number\n", []string{`m.yaml:2: first_name: column "First Nmae" is not in the source; did you mean "First Name"?`}},
 		{"far off lists the columns", false, "fields:\n  first_name: First Name\n  phone: Telefon zentral\n", []string{`column "Telefon zentral" is not in the source (columns: "First Name", "Last Name", "Phone Number", "Email Address")`}},
 		{"no alternative exists", false, "fields:\n  first_name: First Name\n  phone: [Mobile, Cell]\n", []string{`none of the columns "Mobile", "Cell" is in the source`}},
-		{"detect finds nothing", false, "fields:\n  first_name: {detect: [given name]}\n  phone: Phone Number\n", []string{"first_name: no column looks like it (tried given name)"}},
+		{"detect finds nothing", false, "fields:\n  first_name: {detect: [given name]}\n  phone: Phone Number\n", []string{"first_name: no column looks like it (tried given name); name the column in the mapping (columns: "}},
 		{"template column", false, "fields:\n  first_name: {template: '{First} {Last Name}'}\n  phone: Phone Number\n", []string{"template column {First} is not in the source"}},
 		{"key and region", false, "key: [Record ID]\nregion_column: Country\nfields:\n  first_name: First Name\n  phone: Phone Number\n", []string{`key: column "Record ID"`, `region_column: column "Country"`}},
 		{"several at once", false, "fields:\n  first_name: Frist Name\n  phone: Phone\n  email: Emial Address\n", []string{"first_name:", "phone:", "email:"}},
@@ -177,6 +177,9 @@ func TestCompileErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Fatalf("error %q does not contain %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "no column for") && tc.name == "detect finds nothing" {
+				t.Fatalf("error %q says it twice", err)
 			}
 		})
 	}
