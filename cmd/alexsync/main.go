@@ -59,7 +59,12 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// cobra reports an unknown command with an untyped error, recognizable
 	// only by its text.
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
-		err = usageError{fmt.Errorf("%w (see alexsync --help)", err)}
+		// cobra's text ends in "\n\nDid you mean this?\n\trun\n": one line.
+		msg, hint, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n\nDid you mean this?\n")
+		if hint = strings.Join(strings.Fields(hint), ", "); hint != "" {
+			msg += "; did you mean " + hint + "?"
+		}
+		err = usageError{fmt.Errorf("%s (see alexsync --help)", msg)}
 	}
 	var st exitStatus
 	if err != nil && !errors.As(err, &st) {

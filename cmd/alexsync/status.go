@@ -233,6 +233,8 @@ func printExplain(w io.Writer, ex *pipeline.Explanation) {
 			fmt.Fprintf(w, ", last error: %s", c.LastError)
 		}
 		fmt.Fprintln(w)
+	} else if len(ex.Attempts) > 0 {
+		fmt.Fprintln(w, "checkpoint  no record: its contact was deleted from the account (history below)")
 	} else {
 		fmt.Fprintln(w, "checkpoint  never sent")
 	}

@@ -22,7 +22,7 @@ const (
 
 // ErrUnknownRegion is wrapped by the error New returns for a DefaultRegion
 // that is neither a supported ISO 3166 alpha-2 code nor a country name.
-var ErrUnknownRegion = errors.New("phone: unknown region")
+var ErrUnknownRegion = errors.New("unknown region")
 
 // Options configures a Normalizer.
 type Options struct {
@@ -53,7 +53,7 @@ func New(opts Options) (*Normalizer, error) {
 	if opts.DefaultRegion != "" {
 		code, ok := Region(opts.DefaultRegion)
 		if !ok {
-			return nil, fmt.Errorf("%w: default region %q", ErrUnknownRegion, opts.DefaultRegion)
+			return nil, fmt.Errorf("%w %q: want a two-letter country code such as US, GB or DE", ErrUnknownRegion, opts.DefaultRegion)
 		}
 		n.region = code
 	}

@@ -103,8 +103,8 @@ func Explain(ctx context.Context, p *config.Pipeline, key string, clk clock.Cloc
 	if err := ex.fromCheckpoint(ctx, store, p.Name); err != nil {
 		return nil, err
 	}
-	if !ex.InSource && ex.Checkpoint == nil {
-		return nil, configError{ErrUnknownKey}
+	if !ex.InSource && ex.Checkpoint == nil && len(ex.Attempts) == 0 {
+		return nil, configError{fmt.Errorf("%q: %w", key, ErrUnknownKey)}
 	}
 	return ex, nil
 }
@@ -176,8 +176,12 @@ func contactView(p prepare.Prepared) *ContactView {
 
 func (ex *Explanation) fromCheckpoint(ctx context.Context, store checkpoint.Store, pipeline string) error {
 	r, ok, err := store.Get(ctx, pipeline, ex.Key)
-	if err != nil || !ok {
+	if err != nil {
 		return err
+	}
+	if !ok {
+		// Deleted from the account and forgotten: the history is kept.
+		return ex.loadAttempts(ctx, store, pipeline)
 	}
 	rv := &RecordView{State: string(r.State), RemoteID: r.RemoteID, Origin: string(r.Origin), Line: r.Line,
 		Attempts: r.Attempts, LastError: r.LastError, UpdatedAt: r.UpdatedAt.UTC()}
@@ -189,6 +193,11 @@ func (ex *Explanation) fromCheckpoint(ctx context.Context, store checkpoint.Stor
 		rv.Contact = json.RawMessage(r.Contact)
 	}
 	ex.Checkpoint = rv
+	return ex.loadAttempts(ctx, store, pipeline)
+}
+
+// loadAttempts reads the key's history.
+func (ex *Explanation) loadAttempts(ctx context.Context, store checkpoint.Store, pipeline string) error {
 	atts, err := store.Attempts(ctx, pipeline, ex.Key)
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -80,6 +82,24 @@ func TestDNCContactsStayDNC(t *testing.T) {
 	if sum.ExitCode != OutcomeOK || sum.Counts.Created != 0 || len(remote) != 10 || c.Status != "dnc" || c.FirstName != "Back" {
 		t.Fatalf("exit %d counts %+v, %d remote, row 10's contact %+v: want it updated, still dnc, no second contact",
 			sum.ExitCode, sum.Counts, len(remote), c)
+	}
+}
+
+// TestExplainADeletedKey: a key whose contact was deleted is forgotten
+// by the checkpoint, but explain still shows its history.
+func TestExplainADeletedKey(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	p := h.pipeline("deletes: {mode: delete, max: 5}\n")
+	h.run(p, nil)
+	h.writeCSV(rows(9))
+	h.run(p, nil)
+	ex, err := Explain(context.Background(), p, row(9)[0], h.clk)
+	if err != nil || ex.InSource || ex.Checkpoint != nil || len(ex.Attempts) != 2 || ex.Attempts[1].Action != "delete" {
+		t.Fatalf("explain = %+v, %v; want the create and the delete", ex, err)
+	}
+	if _, err := Explain(context.Background(), p, "nope", h.clk); !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), `"nope"`) {
+		t.Fatalf("explain of an unknown key: %v", err)
 	}
 }
 
