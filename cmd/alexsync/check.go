@@ -56,6 +56,9 @@ func runCheck(cmd *cobra.Command, api config.API, url string, verbose bool) erro
 	if err != nil {
 		return usageError{err}
 	}
+	if w := api.KeyFileWarning(); w != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "alexsync: warning: %s\n", w)
+	}
 	logger := slog.New(slog.DiscardHandler)
 	if verbose {
 		logger = slog.New(redact.NewHandler(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug})))

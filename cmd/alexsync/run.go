@@ -110,6 +110,9 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 		if opts.Key, err = p.API.Key(); err != nil {
 			return failureReport(f, failed, err, cmd.OutOrStdout())
 		}
+		if w := p.API.KeyFileWarning(); w != "" {
+			opts.Logger.Warn(w)
+		}
 		// A bad URL is a usage error even on a night with nothing to send.
 		if err := smartalex.CheckBaseURL(orDefault(f.apiURL, p.API.URL())); err != nil {
 			return failureReport(f, failed, usageError{err}, cmd.OutOrStdout())

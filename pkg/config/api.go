@@ -100,11 +100,11 @@ func (a API) Key() (string, error) {
 	if a.KeyFile != "" {
 		b, err := os.ReadFile(a.KeyFile)
 		if err != nil {
-			return "", fmt.Errorf("%w: reading key_file: %v", ErrNoKey, err)
+			return "", fmt.Errorf("%w: reading key file: %v", ErrNoKey, err)
 		}
 		key, _, _ := strings.Cut(string(b), "\n")
 		if key = strings.TrimSpace(key); key == "" {
-			return "", fmt.Errorf("%w: key_file %s is empty", ErrNoKey, a.KeyFile)
+			return "", fmt.Errorf("%w: key file %s is empty", ErrNoKey, a.KeyFile)
 		}
 		return key, nil
 	}
@@ -117,6 +117,19 @@ func (a API) Key() (string, error) {
 		return "", fmt.Errorf("%w: environment variable %s is not set (export %s=sk_...; the key never goes in a pipeline file)", ErrNoKey, name, name)
 	}
 	return key, nil
+}
+
+// KeyFileWarning says, when the key file can be read by other users of
+// the machine, how to fix it; "" otherwise (or with no key file).
+func (a API) KeyFileWarning() string {
+	if a.KeyFile == "" {
+		return ""
+	}
+	fi, err := os.Stat(a.KeyFile)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("key file %s can be read by other users (mode %04o): chmod 600 %s", a.KeyFile, fi.Mode().Perm(), a.KeyFile)
 }
 
 // URL returns the API base URL: SMARTALEX_API_URL when set, else BaseURL,

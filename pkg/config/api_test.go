@@ -29,7 +29,7 @@ func TestKey(t *testing.T) {
 		{"named env var", API{KeyEnv: "ALEXSYNC_TEST_KEY"}, "sk_from_env", ""},
 		{"key file wins", API{KeyEnv: "ALEXSYNC_TEST_KEY", KeyFile: keyFile}, "sk_from_file", ""},
 		{"default env var unset", API{}, "", "SMARTALEX_API_KEY is not set"},
-		{"missing key file", API{KeyFile: filepath.Join(dir, "nope")}, "", "reading key_file"},
+		{"missing key file", API{KeyFile: filepath.Join(dir, "nope")}, "", "reading key file"},
 		{"empty key file", API{KeyFile: empty}, "", "is empty"},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -154,4 +155,28 @@ func FuzzLoadPipeline(f *testing.F) {
 			p.resolvePaths()
 		}
 	})
+}
+
+func TestKeyFileWarning(t *testing.T) {
+	tests := []struct {
+		name string
+		mode os.FileMode
+		warn bool
+	}{
+		{"owner only", 0o600, false},
+		{"readable by others", 0o644, true},
+		{"readable by the group", 0o640, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, "key", "sk_test_x\n")
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			w := API{KeyFile: path}.KeyFileWarning()
+			if (w != "") != tc.warn || (tc.warn && !strings.Contains(w, "chmod 600 "+path)) {
+				t.Fatalf("warning %q, want one: %v", w, tc.warn)
+			}
+		})
+	}
 }
