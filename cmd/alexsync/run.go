@@ -51,8 +51,10 @@ Exit codes:
   1    fatal error (bad key, unreachable API, checkpoint unwritable)
   2    usage or configuration error
   3    stopped at a quota (daily budget or --max-requests); run again to resume
-  4    done, but some rows were rejected or failed (see the rejects file)
-  5    a guard tripped: nothing was sent
+  4    done, but some rows were rejected or failed (see the rejects file), or
+       the plan's contact cap left creates unsent
+  5    a guard tripped: nothing was sent (too many rejects, changes or
+       deletes, a source far smaller than last time, an empty source)
   130  interrupted`,
 		Example: `  # what would be sent, with zero API requests
   alexsync run pipelines/demo-import.yaml --dry-run
@@ -72,7 +74,7 @@ Exit codes:
 	fl.IntVar(&f.maxRequests, "max-requests", 0, "stop after this many API requests (exit 3; the next run resumes)")
 	fl.StringVar(&f.report, "report", "", "write the run report as JSON to this file (- for stdout); written for every outcome")
 	fl.StringVar(&f.apiURL, "api-url", "", "API base URL (overrides api.base_url and SMARTALEX_API_URL)")
-	fl.BoolVar(&f.yes, "yes", false, "allow more deletes than deletes.max and more changes than guards.max_change_ratio")
+	fl.BoolVar(&f.yes, "yes", false, "allow more deletes than deletes.max, more changes than guards.max_change_ratio, and a source that shrank")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log every request (never the key, phones or emails)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")

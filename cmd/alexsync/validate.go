@@ -38,6 +38,11 @@ or mapping does not fit the source; 1 anything else.`,
 			if err != nil {
 				return err
 			}
+			if normalized != "" {
+				if abs, err := filepath.Abs(normalized); err == nil {
+					normalized = abs // the report names every file absolutely
+				}
+			}
 			sum, err := pipeline.Validate(cmd.Context(), p, pipeline.ValidateOptions{Normalized: normalized})
 			if err != nil {
 				return err
