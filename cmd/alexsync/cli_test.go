@@ -303,6 +303,22 @@ func TestSummarySaysHowManyRejectsItLeftOut(t *testing.T) {
 	}
 }
 
+// TestRevokedKeyOnAWrite: a key refused on an update says so plainly,
+// with the API's answer and no wrapper text.
+func TestRevokedKeyOnAWrite(t *testing.T) {
+	e := newCLIEnv(t, 3, "")
+	if code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url); code != ExitOK {
+		t.Fatalf("first run: exit %d\n%s%s", code, out, errs)
+	}
+	e.write("contacts.csv", "ID,Name,Phone,Email\n0,Renamed,(415) 555-0000,p0@example.com\n1,Person 1,(415) 555-0001,p1@example.com\n2,Person 2,(415) 555-0002,p2@example.com\n")
+	t.Setenv("SMARTALEX_API_KEY", "sk_test_revoked")
+	code, _, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url)
+	want := "alexsync: the API refused the key from environment variable SMARTALEX_API_KEY (expired or revoked?): PATCH /v1/contacts/"
+	if code != ExitFatal || !strings.Contains(errs, want) || strings.Contains(errs, "fatal API error") {
+		t.Fatalf("exit %d, stderr %q; want 1 and %q", code, errs, want)
+	}
+}
+
 func TestReportToStdout(t *testing.T) {
 	e := newCLIEnv(t, 3, "")
 	code, out, errs := e.exec("run", e.path("p.yaml"), "--api-url", e.url, "--report", "-")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -122,6 +123,11 @@ func runPipeline(cmd *cobra.Command, path string, f runFlags) error {
 	}
 	sum, runErr := pipeline.Run(cmd.Context(), p, opts)
 	if smartalex.IsUnauthorized(runErr) {
+		// The API's answer alone, not the layers it went through.
+		var answer *smartalex.APIError
+		if errors.As(runErr, &answer) {
+			runErr = answer
+		}
 		runErr = fmt.Errorf("the API refused the key from %s (expired or revoked?): %w", keySource(p.API), runErr)
 	}
 	if sum == nil || (runErr != nil && sum.Plan == nil && sum.Pull == nil) {
