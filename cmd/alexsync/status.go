@@ -120,6 +120,9 @@ func runLine(run pipeline.RunStatus) string {
 	default:
 		fmt.Fprintf(&b, ": read %d, rejected %d, created %d, updated %d, deleted %d, adopted %d, refused %d, failed %d, in doubt %d",
 			n("read"), n("rejected"), n("created"), n("updated"), n("deleted"), n("adopted"), n("refused"), n("failed"), n("in_doubt"))
+		if d := n("dnc"); d > 0 {
+			fmt.Fprintf(&b, ", marked do-not-call %d", d)
+		}
 	}
 	return b.String()
 }

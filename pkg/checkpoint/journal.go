@@ -47,7 +47,10 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 				DoUpdates: append(clause.Assignments(map[string]any{
 					"state":    string(StateInFlight),
 					"attempts": gorm.Expr("records.attempts + 1"),
-				}), clause.AssignmentColumns([]string{"phone", "line", "remote_id", "updated_at"})...),
+					// A delete's mark knows no phone or line: keep them.
+					"phone": gorm.Expr("CASE WHEN excluded.phone = '' THEN records.phone ELSE excluded.phone END"),
+					"line":  gorm.Expr("CASE WHEN excluded.line = 0 THEN records.line ELSE excluded.line END"),
+				}), clause.AssignmentColumns([]string{"remote_id", "updated_at"})...),
 			}).Create(&row).Error
 			if err != nil {
 				return err
@@ -153,6 +156,24 @@ func (c *core) Upsert(ctx context.Context, rec Record) error {
 		}
 		r.UpdatedAt = now
 		return c.putRecord(tx, r, now)
+	})
+}
+
+// KeepAsDNC queues that rec's contact was marked do-not-call: origin dnc,
+// state synced, everything else the record holds kept.
+func (c *core) KeepAsDNC(ctx context.Context, rec Record, att Attempt) error {
+	if err := validRecord(rec); err != nil {
+		return err
+	}
+	now := c.now()
+	return c.w.async(ctx, func(tx *gorm.DB) error {
+		err := tx.Model(&recordRow{}).Where(map[string]any{"pipeline": rec.Pipeline, "key": rec.Key}).
+			Updates(map[string]any{"origin": string(OriginDNC), "state": string(StateSynced), "attempts": 0,
+				"last_error": "", "updated_at": now, "synced_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return c.appendAttempt(tx, rec, att, now)
 	})
 }
 

@@ -77,7 +77,8 @@ type Reader interface {
 // zero Attempt adds no history.
 type Journal interface {
 	// MarkInFlight sets each record's state to in_flight, increments its
-	// Attempts and stores its Phone, Line and RemoteID, the contact the
+	// Attempts and stores its Phone and Line (when given: an empty Phone or
+	// a zero Line keeps the stored one) and its RemoteID, the contact the
 	// request is for (inserting the record when new; the other confirmed
 	// fields are left alone). An empty RemoteID marks a create: a remote id
 	// stored before (a contact deleted in the account) is cleared, so that
@@ -100,6 +101,10 @@ type Journal interface {
 	Fail(ctx context.Context, rec Record, att Attempt) error
 	// InDoubt queues an unknown outcome: state in_doubt, as for Fail.
 	InDoubt(ctx context.Context, rec Record, att Attempt) error
+	// KeepAsDNC queues that the API marked rec's contact do-not-call: the
+	// record is kept with origin dnc and state synced, its contact, hashes,
+	// phone and remote id untouched; att is appended to the history.
+	KeepAsDNC(ctx context.Context, rec Record, att Attempt) error
 	// Unsent queues a write that was never applied (stopped before it was
 	// sent, or refused by a quota): state pending, as for Fail.
 	Unsent(ctx context.Context, rec Record, att Attempt) error

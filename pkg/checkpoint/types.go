@@ -55,6 +55,7 @@ const (
 	ActionDelete    Action = "delete"    // ActionDelete is a DELETE of an owned contact.
 	ActionAdopt     Action = "adopt"     // ActionAdopt matched an existing contact.
 	ActionReconcile Action = "reconcile" // ActionReconcile resolved an in-flight or in-doubt record.
+	ActionDNC       Action = "dnc"       // ActionDNC marked an owned contact do-not-call.
 )
 
 // Record is the checkpoint's view of one source record of a pipeline,

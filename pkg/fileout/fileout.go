@@ -21,10 +21,11 @@ const maxLinks = 40
 // file) at path is replaced by a rename: readers see the old file or the
 // new one, never half of one. When path is a symbolic link, the file it
 // points to is replaced and the link kept. When path is, or leads to, a
-// device, a pipe, a descriptor under /proc or /dev/fd (such as
-// /dev/stdout) or a link to nothing yet, tmp's bytes are written through
-// path instead. tmp is removed once it is in place; on an error it is
-// left for the caller to remove.
+// device, a pipe or a descriptor under /proc or /dev/fd (such as
+// /dev/stdout), tmp's bytes are written through path instead. A link to a file that does not exist yet creates that
+// file. tmp is removed once it is in place; on an error it is left for the
+// caller to remove. The caller syncs tmp's directory (CreateTemp puts it
+// next to the file replaced) when the rename must survive a crash.
 func Replace(tmp, path string) error {
 	target, through, err := Resolve(path)
 	if err != nil {
@@ -52,7 +53,7 @@ func Resolve(path string) (target string, through bool, err error) {
 		fi, err := os.Lstat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return p, hop > 0, nil // new file; a dangling link is written through
+			return p, false, nil // a new file, or the one a link points to
 		case err != nil:
 			return "", false, err
 		case fi.Mode()&fs.ModeSymlink == 0:
@@ -63,7 +64,13 @@ func Resolve(path string) (target string, through bool, err error) {
 			return "", false, err
 		}
 		if !filepath.IsAbs(dest) {
-			dest = filepath.Join(filepath.Dir(p), dest)
+			// Relative to the link's real directory, as the kernel reads
+			// it: "../x" from a linked directory leaves its target.
+			dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+			if err != nil {
+				return "", false, err
+			}
+			dest = filepath.Join(dir, dest)
 		}
 		if strings.HasPrefix(dest, "/proc/") || strings.HasPrefix(dest, "/dev/fd/") {
 			return path, true, nil // a descriptor: /dev/stdout and the like
@@ -87,6 +94,12 @@ func copyThrough(tmp, path string) error {
 	if _, err := io.Copy(dst, src); err != nil {
 		dst.Close()
 		return err
+	}
+	if fi, err := dst.Stat(); err == nil && fi.Mode().IsRegular() {
+		if err := dst.Sync(); err != nil {
+			dst.Close()
+			return err
+		}
 	}
 	if err := dst.Close(); err != nil {
 		return err

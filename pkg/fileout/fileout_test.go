@@ -33,6 +33,19 @@ func TestReplace(t *testing.T) {
 			link(t, "later.csv", filepath.Join(dir, "out.csv"))
 			return filepath.Join(dir, "out.csv")
 		}, true, "later.csv"},
+		{"a relative link in a linked directory", func(t *testing.T, dir string) string {
+			// home/reports -> data/reports; out.csv -> ../shared/out.csv
+			// means data/shared/out.csv, not home/shared/out.csv.
+			for _, d := range []string{"data/reports", "data/shared", "home/shared"} {
+				if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write(t, filepath.Join(dir, "home/shared/out.csv"), "unrelated")
+			link(t, filepath.Join(dir, "data/reports"), filepath.Join(dir, "home/reports"))
+			link(t, "../shared/out.csv", filepath.Join(dir, "data/reports/out.csv"))
+			return filepath.Join(dir, "home/reports/out.csv")
+		}, true, "data/shared/out.csv"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,6 +68,9 @@ func TestReplace(t *testing.T) {
 			}
 			if _, err := os.Stat(tmp); !os.IsNotExist(err) {
 				t.Fatalf("the temp file is still there: %v", err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "home/shared/out.csv")); len(b) > 0 && string(b) != "unrelated" {
+				t.Fatalf("an unrelated file was replaced")
 			}
 		})
 	}

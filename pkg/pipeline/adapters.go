@@ -224,6 +224,9 @@ func (j journalAdapter) Fail(ctx context.Context, e push.Entry, a push.Attempt) 
 func (j journalAdapter) InDoubt(ctx context.Context, e push.Entry, a push.Attempt) error {
 	return j.store.InDoubt(ctx, j.record(e), attempt(a))
 }
+func (j journalAdapter) KeepAsDNC(ctx context.Context, e push.Entry, a push.Attempt) error {
+	return j.store.KeepAsDNC(ctx, j.record(e), attempt(a))
+}
 func (j journalAdapter) Unsent(ctx context.Context, e push.Entry, a push.Attempt) error {
 	return j.store.Unsent(ctx, j.record(e), attempt(a))
 }

@@ -74,14 +74,44 @@ func TestDNCContactsStayDNC(t *testing.T) {
 		t.Fatalf("the next night sent %d requests (dnc %d): want none", again.Requests.Total, again.Counts.DNC)
 	}
 	back := rows(10)
-	back[9][1] = "Back"
+	back[9][1], back[9][3] = "Back", "" // renamed, email removed
 	h.writeCSV(back)
 	sum := h.run(p, nil)
 	remote := h.remote()
 	c := remote["+1415555"+row(9)[4][10:]]
-	if sum.ExitCode != OutcomeOK || sum.Counts.Created != 0 || len(remote) != 10 || c.Status != "dnc" || c.FirstName != "Back" {
-		t.Fatalf("exit %d counts %+v, %d remote, row 10's contact %+v: want it updated, still dnc, no second contact",
+	if sum.ExitCode != OutcomeOK || sum.Counts.Created != 0 || len(remote) != 10 || c.Status != "dnc" || c.FirstName != "Back" || c.Email != "" {
+		t.Fatalf("exit %d counts %+v, %d remote, row 10's contact %+v: want it updated (email cleared), still dnc, no second contact",
 			sum.ExitCode, sum.Counts, len(remote), c)
+	}
+	if again := h.run(p, nil); again.Requests.Total != 0 {
+		t.Fatalf("the next night sent %d requests: want none", again.Requests.Total)
+	}
+}
+
+// TestDNCPhoneUnderANewKey: a row with a new key but the phone of a
+// contact marked do-not-call (the CRM re-keyed the person) takes that
+// contact over, still do-not-call, instead of creating a callable one.
+func TestDNCPhoneUnderANewKey(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	p := h.pipeline("deletes: {mode: dnc, max: 5}\n")
+	h.run(p, nil)
+	h.writeCSV(rows(9))
+	h.run(p, nil)
+	src := rows(10)
+	src[9][0] = "5555" // re-keyed
+	h.writeCSV(src)
+	sum := h.run(p, nil)
+	remote := h.remote()
+	c := remote["+1415555"+row(9)[4][10:]]
+	if sum.ExitCode != OutcomeOK || sum.Counts.Created != 0 || sum.Counts.Adopted != 1 || len(remote) != 10 || c.Status != "dnc" ||
+		!strings.Contains(strings.Join(sum.Warnings, "\n"), "stays do-not-call") {
+		t.Fatalf("exit %d counts %+v warnings %q, %d remote, contact %+v: want it taken over, still dnc", sum.ExitCode, sum.Counts, sum.Warnings, len(remote), c)
+	}
+	// Gone again: the contact is do-not-call already; nothing is sent.
+	h.writeCSV(rows(9))
+	if again := h.run(p, nil); again.Requests.Total != 0 || len(h.remote()) != 10 {
+		t.Fatalf("row gone again: %d requests, %d remote", again.Requests.Total, len(h.remote()))
 	}
 }
 

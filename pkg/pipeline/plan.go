@@ -69,7 +69,9 @@ const maxSamples = 10
 // notes which keys an earlier run left in flight or in doubt (doubt), and
 // which it matched to a remote contact on the first listing without
 // confirming them yet (adopting).
-func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doubt, adopting map[string]bool) iter.Seq2[diff.Known, error] {
+// dnc gets the remote id of every contact marked do-not-call when its row
+// left the source, by phone.
+func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doubt, adopting map[string]bool, dnc map[string]string) iter.Seq2[diff.Known, error] {
 	return func(yield func(diff.Known, error) bool) {
 		for r, err := range store.Baseline(ctx, pipeline) {
 			if err != nil {
@@ -84,6 +86,8 @@ func baseline(ctx context.Context, store checkpoint.Store, pipeline string, doub
 				// Matched, never confirmed: the PATCH was not sent (a quota
 				// stop or a signal puts it back to pending), or failed.
 				adopting[r.Key] = true
+			case r.Origin == checkpoint.OriginDNC && r.Phone != "" && r.RemoteID != "":
+				dnc[r.Phone] = r.RemoteID
 			}
 			k := diff.Known{Key: r.Key, RemoteID: r.RemoteID, Synced: r.State == checkpoint.StateSynced, Deletable: r.Origin != "" && r.Origin != checkpoint.OriginDNC,
 				Origin: string(r.Origin), Phone: r.Phone}
@@ -204,6 +208,8 @@ type planner struct {
 	differ   *diff.Differ
 	doubt    map[string]bool
 	adopting map[string]bool
+	dnc      map[string]string // do-not-call contacts by phone (see baseline)
+	dncHits  int
 	plan     *Plan
 	ex       *Extract
 	rej      rejects.Writer
@@ -252,6 +258,19 @@ func (pl *planner) classify(k prepare.Prepared) error {
 			return pl.refreshRowHash(k)
 		}
 	case diff.Create:
+		if rid, ok := pl.dnc[e.Contact.Phone]; ok && !pl.doubt[e.Key] {
+			// A new key (a re-keyed CRM record) with the phone of a
+			// contact marked do-not-call: take that contact over, still
+			// do-not-call, rather than create a callable second one.
+			delete(pl.dnc, e.Contact.Phone)
+			e.RemoteID, e.Origin = rid, push.OriginDNC
+			pl.plan.Create++
+			pl.plan.tasks = append(pl.plan.tasks, push.Task{Op: push.OpAdopt, Entry: e, Row: k.Row})
+			if pl.dncHits++; pl.dncHits <= maxSamples {
+				pl.ex.Warnings = append(pl.ex.Warnings, fmt.Sprintf("line %d: a new key with the phone of a contact marked do-not-call: linked to that contact, which stays do-not-call", k.Row.Line))
+			}
+			return nil
+		}
 		op := push.OpCreate
 		if pl.doubt[e.Key] {
 			op = push.OpReconcile

@@ -506,7 +506,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 		return nil, nil, err
 	}
 	plan.SettingsChanged = stored != "" && stored != plan.configHash
-	doubt, adopting := map[string]bool{}, map[string]bool{}
+	doubt, adopting, dnc := map[string]bool{}, map[string]bool{}, map[string]string{}
 	fastPath := stored == plan.configHash && prepare.FastPathAllowed(r.p.Duplicates)
 	counts, err := r.store.CountByState(ctx, r.p.Name)
 	if err != nil {
@@ -516,7 +516,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	for _, n := range counts {
 		known += n
 	}
-	differ, err := diff.NewSized(prefetch(ctx, baseline(ctx, r.store, r.p.Name, doubt, adopting)), fastPath, known)
+	differ, err := diff.NewSized(prefetch(ctx, baseline(ctx, r.store, r.p.Name, doubt, adopting, dnc)), fastPath, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -532,7 +532,7 @@ func (r *runner) plan(ctx context.Context) (*Plan, *Extract, error) {
 	}
 	r.rejects = &lockedRejects{w: rej}
 	extract := &Extract{Warnings: ex.warnings}
-	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, adopting: adopting, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
+	pl := &planner{ctx: ctx, p: r.p, store: r.store, differ: differ, doubt: doubt, adopting: adopting, dnc: dnc, plan: plan, ex: extract, rej: r.rejects, settings: plan.SettingsChanged}
 	dd := prepare.NewDeduperNoted(r.p.Duplicates, differ)
 	var skip *prepare.Skip
 	if fastPath {
@@ -601,6 +601,7 @@ func (r *runner) planDeletes(plan *Plan, d *diff.Differ) {
 		op = push.OpDNC
 	}
 	for _, k := range gone {
-		plan.deletes = append(plan.deletes, push.Task{Op: op, Entry: push.Entry{Key: k.Key, RemoteID: k.RemoteID, Origin: k.Origin}})
+		plan.deletes = append(plan.deletes, push.Task{Op: op, Entry: push.Entry{Key: k.Key, RemoteID: k.RemoteID, Origin: k.Origin,
+			Contact: record.Contact{Key: k.Key, Phone: k.Phone}}})
 	}
 }

@@ -61,7 +61,7 @@ func Status(ctx context.Context, p *config.Pipeline, opts StatusOptions) (*Statu
 	if opts.Runs <= 0 {
 		opts.Runs = 10
 	}
-	if _, isURL := strings.CutPrefix(p.Checkpoint, "postgres"); !isURL {
+	if !strings.Contains(p.Checkpoint, "://") {
 		if _, err := os.Stat(p.Checkpoint); errors.Is(err, fs.ErrNotExist) {
 			// Never run: say so without creating the checkpoint.
 			rep := &StatusReport{Pipeline: p.Name, Checkpoint: p.Checkpoint, Runs: []RunStatus{}, Records: map[string]int{}}

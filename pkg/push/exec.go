@@ -57,6 +57,19 @@ func (p *pusher) create(ctx context.Context, t Task, e Entry, settle bool) strin
 		}
 		return p.reconcileOnce(ctx, t, e)
 	}
+	if err != nil && !settle && (errors.Is(err, ErrQuota) || errors.Is(err, ErrNotSent)) {
+		// The create before it may still land: the record stays in doubt,
+		// for the next run to look up after api.in_flight_settle.
+		if errors.Is(err, ErrQuota) {
+			p.stop(StopQuota, err)
+		} else {
+			p.stop(StopCanceled, err)
+		}
+		if jerr := p.j.InDoubt(context.WithoutCancel(ctx), e, failedAttempt("create", outInDoubt, err)); jerr != nil {
+			return p.journalFailed(jerr)
+		}
+		return outDeferred
+	}
 	if err != nil {
 		return p.failed(ctx, t, e, "create", err)
 	}
@@ -133,7 +146,9 @@ func (p *pusher) update(ctx context.Context, t Task, e Entry) string {
 	action, outcome := "update", outUpdated
 	if t.Op == OpAdopt {
 		action, outcome = "adopt", outAdopted
-		e.Origin = "adopted"
+		if e.Origin != OriginDNC { // a do-not-call contact stays protected
+			e.Origin = "adopted"
+		}
 	}
 	var fields []string
 	if t.Previous != nil {
@@ -182,8 +197,7 @@ func (p *pusher) remove(ctx context.Context, t Task) string {
 	if outcome == outDNC {
 		// Kept, so that the contact is never created again while it is
 		// do-not-call, nor marked again each night.
-		e.Origin = OriginDNC
-		jerr = p.j.Confirm(context.WithoutCancel(ctx), e, Attempt{Action: action, Outcome: "ok"})
+		jerr = p.j.KeepAsDNC(context.WithoutCancel(ctx), e, Attempt{Action: action, Outcome: "ok"})
 	} else {
 		jerr = p.j.Remove(context.WithoutCancel(ctx), e, Attempt{Action: action, Outcome: "ok"})
 	}
@@ -209,6 +223,8 @@ func (p *pusher) failed(ctx context.Context, t Task, e Entry, action string, err
 	case errors.Is(err, ErrQuota), errors.Is(err, ErrNotSent):
 		if errors.Is(err, ErrQuota) {
 			p.stop(StopQuota, err)
+		} else {
+			p.stop(StopCanceled, err)
 		}
 		// Nothing was applied: the record is pending again, not failed.
 		if jerr := p.j.Unsent(ctx, e, failedAttempt(action, outDeferred, err)); jerr != nil {

@@ -89,6 +89,9 @@ type Journal interface {
 	Confirm(ctx context.Context, e Entry, a Attempt) error
 	Fail(ctx context.Context, e Entry, a Attempt) error
 	InDoubt(ctx context.Context, e Entry, a Attempt) error
+	// KeepAsDNC records that the contact was marked do-not-call: the record
+	// is kept (origin dnc) with everything it held.
+	KeepAsDNC(ctx context.Context, e Entry, a Attempt) error
 	// Unsent records a write that did not happen: never sent, or refused
 	// by a quota before it was applied. The record goes back to pending.
 	Unsent(ctx context.Context, e Entry, a Attempt) error

@@ -149,6 +149,9 @@ func (j *fakeJournal) Fail(_ context.Context, e Entry, _ Attempt) error { return
 func (j *fakeJournal) InDoubt(_ context.Context, e Entry, _ Attempt) error {
 	return j.set(e, "in_doubt")
 }
+func (j *fakeJournal) KeepAsDNC(_ context.Context, e Entry, _ Attempt) error {
+	return j.set(e, "dnc")
+}
 func (j *fakeJournal) Unsent(_ context.Context, e Entry, _ Attempt) error {
 	return j.set(e, "pending")
 }
@@ -224,6 +227,33 @@ func TestCreatesAndFailures(t *testing.T) {
 			}
 			if len(rejects) != tc.want.Rejected || (len(rejects) == 1 && (rejects[0].Line != 9 || rejects[0].Code != "api_rejected")) {
 				t.Fatalf("rejects = %+v", rejects)
+			}
+		})
+	}
+}
+
+// TestAmbiguousThenNotSentStaysInDoubt: after an ambiguous create and a
+// lookup that found nothing, the second create is not sent (a quota, a
+// signal); the first may still land, so the record stays in doubt, for
+// a lookup next run, not pending for a blind create.
+func TestAmbiguousThenNotSentStaysInDoubt(t *testing.T) {
+	for _, stop := range []error{ErrQuota, ErrNotSent} {
+		t.Run(stop.Error(), func(t *testing.T) {
+			j := newFakeJournal()
+			api := newFakeAPI(t, j)
+			creates := 0
+			api.fail = func(op string, c record.Contact) (error, bool) {
+				if op == "create" {
+					if creates++; creates == 2 {
+						return stop, false
+					}
+					return ErrAmbiguous, false
+				}
+				return nil, false
+			}
+			res := Run(context.Background(), slices.Values([]Task{{Op: OpCreate, Entry: Entry{Key: "k1", Contact: contact(1)}}}), api, j, Options{Workers: 1})
+			if st := j.state("k1"); st != "in_doubt" || res.Stop == StopNone || res.Counts.Deferred != 1 {
+				t.Fatalf("state %q, result %+v stop %v; want in doubt, deferred, stopped", st, res.Counts, res.Stop)
 			}
 		})
 	}

@@ -389,6 +389,7 @@ func TestStopWaiting(t *testing.T) {
 		wantLeft    int // of a budget of 5: only the answered 200 counts
 	}{
 		{"a wait for the limiter ends at stop", blockingLimiter{}, 200, false, true, 0, true, 5},
+		{"a call after the stop is not sent, even with room", nil, 200, false, true, 0, true, 5},
 		{"a retry's back-off ends at stop", nil, 429, true, false, 1, true, 5},
 		{"a request already sent is waited for", nil, 200, true, false, 1, false, 4},
 	}

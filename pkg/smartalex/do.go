@@ -78,6 +78,10 @@ func waitContext(ctx context.Context) (context.Context, context.CancelFunc) {
 		return ctx, func() {}
 	}
 	wctx, cancel := context.WithCancelCause(ctx)
+	if stop.Err() != nil {
+		cancel(context.Canceled) // at once: AfterFunc would run later
+		return wctx, func() {}
+	}
 	unhook := context.AfterFunc(stop, func() { cancel(context.Canceled) })
 	return wctx, func() { unhook(); cancel(nil) }
 }
@@ -131,6 +135,14 @@ func (c *Client) do(ctx context.Context, req *request, out any) (*Response, erro
 	for attempt := 1; ; attempt++ {
 		if err := c.beforeAttempt(wctx); err != nil {
 			return nil, notSent(ctx, wctx, err)
+		}
+		if wctx.Err() != nil && ctx.Err() == nil {
+			// Stopped while taking the budget and a slot that needed no
+			// wait: still not sent.
+			if c.budget != nil {
+				c.budget.Release(ctx)
+			}
+			return nil, notSent(ctx, wctx, wctx.Err())
 		}
 		if hook, ok := ctx.Value(sendHook{}).(func(context.Context) error); ok {
 			if err := hook(ctx); err != nil {

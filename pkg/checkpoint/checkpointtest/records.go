@@ -86,6 +86,17 @@ func testTransitions(e *env) {
 			func(r checkpoint.Record) bool {
 				return r.State == checkpoint.StateInFlight && r.RowHash == "r1" && r.RemoteID == ""
 			}},
+		{"a delete's mark keeps the phone and line it does not know", func() error {
+			return s.MarkInFlight(ctx, checkpoint.Record{Pipeline: p, Key: "a", RemoteID: "id9"})
+		}, func(r checkpoint.Record) bool {
+			return r.State == checkpoint.StateInFlight && r.Phone == rec.Phone && r.Line == 3 && r.RemoteID == "id9"
+		}},
+		{"kept as do-not-call with everything it held", func() error {
+			return s.KeepAsDNC(ctx, checkpoint.Record{Pipeline: p, Key: "a"}, checkpoint.Attempt{Action: checkpoint.ActionDNC, Status: 200, Outcome: "ok"})
+		}, func(r checkpoint.Record) bool {
+			return r.State == checkpoint.StateSynced && r.Origin == checkpoint.OriginDNC && r.RowHash == "r1" && r.ContactHash == "c1" &&
+				r.RemoteID == "id9" && r.Phone == rec.Phone && r.Attempts == 0
+		}},
 	}
 	for _, st := range steps {
 		must(t, st.do())
@@ -105,7 +116,7 @@ func testTransitions(e *env) {
 	for _, a := range atts {
 		actions = append(actions, a.Action)
 	}
-	wantActions := []checkpoint.Action{checkpoint.ActionCreate, checkpoint.ActionCreate, checkpoint.ActionReconcile, checkpoint.ActionDelete}
+	wantActions := []checkpoint.Action{checkpoint.ActionCreate, checkpoint.ActionCreate, checkpoint.ActionReconcile, checkpoint.ActionDNC, checkpoint.ActionDelete}
 	if !slices.Equal(actions, wantActions) || atts[0].Status != 422 || atts[0].Key != "a" {
 		t.Fatalf("history after remove = %+v", atts)
 	}

@@ -156,7 +156,7 @@ func commit(order []*pending, built []string) error {
 			removeAll(built[i:])
 			return fmt.Errorf("csv sink: %w", err)
 		}
-		dirs[filepath.Dir(p.file)] = true
+		dirs[filepath.Dir(built[i])] = true // the replaced file's, through links
 	}
 	for dir := range dirs {
 		if err := syncDir(dir); err != nil {
