@@ -80,6 +80,21 @@ type Output struct {
 	Driver string `yaml:"driver"`  // sql: sqlite | postgres | mysql
 	DSN    string `yaml:"dsn"`     // sql: a sqlite file, or a DSN without a password
 	DSNEnv string `yaml:"dsn_env"` // sql: the DSN from the environment
+	// TablePrefix names the SQL output's tables: prefix + calls,
+	// call_transcript_lines, contacts (default "smartalex_", so that an
+	// output never lands in a CRM's own "contacts" table).
+	TablePrefix *string `yaml:"table_prefix"`
+}
+
+// DefaultTablePrefix is the default of output.table_prefix.
+const DefaultTablePrefix = "smartalex_"
+
+// Prefix returns the SQL output's table prefix.
+func (o Output) Prefix() string {
+	if o.TablePrefix == nil {
+		return DefaultTablePrefix
+	}
+	return *o.TablePrefix
 }
 
 // CallFilters are the filters a pull may set.

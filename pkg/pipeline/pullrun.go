@@ -182,7 +182,7 @@ func openSink(ctx context.Context, p *config.Pipeline) (sink.Writer, error) {
 		if err != nil {
 			return nil, configError{err}
 		}
-		return sqlsink.Open(ctx, p.Output.Driver, dsn)
+		return sqlsink.OpenWith(ctx, p.Output.Driver, dsn, sqlsink.Options{TablePrefix: p.Output.Prefix()})
 	}
 	return nil, configError{fmt.Errorf("output.type %q is not csv, xlsx or sql", p.Output.Type)}
 }

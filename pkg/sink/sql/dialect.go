@@ -40,7 +40,10 @@ var dialects = map[string]dialect{
 	},
 	"mysql": {
 		name: "mysql", open: mysql.Open, quoteCh: "`",
-		types:   map[sink.Type]string{sink.Text: "MEDIUMTEXT", sink.Phone: "TEXT", sink.Number: "DOUBLE", sink.Time: "DATETIME(6)"},
+		// utf8mb4 on every text column, whatever the database's default
+		// (latin1 on older MariaDB): a summary may hold any character.
+		types: map[sink.Type]string{sink.Text: "MEDIUMTEXT CHARACTER SET utf8mb4", sink.Phone: "TEXT CHARACTER SET utf8mb4",
+			sink.Number: "DOUBLE", sink.Time: "DATETIME(6)"},
 		keyType: "VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
 		columns: `SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?`,
 	},
@@ -80,6 +83,17 @@ func (d dialect) migrate(conn *gorm.DB, name string, table sink.Table) error {
 	var have []string
 	if err := conn.Raw(d.columns, name).Scan(&have).Error; err != nil {
 		return fmt.Errorf("columns of %s: %w", name, err)
+	}
+	var missing []string
+	for _, c := range table.Columns {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, c.Name) }) {
+			missing = append(missing, c.Name)
+		}
+	}
+	if slices.Contains(missing, table.Key) {
+		// Another application's table with the same name: never touch it.
+		return fmt.Errorf("%w: table %s exists but is not one alexsync wrote (it has no %s column); choose other table names with output.table_prefix",
+			ErrForeignTable, name, table.Key)
 	}
 	for _, c := range table.Columns {
 		if slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, c.Name) }) {

@@ -2,6 +2,7 @@ package sql_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,27 @@ func TestMigrationAddsMissingColumns(t *testing.T) {
 		}
 		if !tg.hasKeyIndex(t, migrated.Name) {
 			t.Error("no index on the key column of a migrated table")
+		}
+	})
+}
+
+// A table of the output's name that another application owns (no key
+// column) is refused and left as it was.
+func TestForeignTableRefused(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		tg := b.targetFor(t, t.TempDir())
+		create := "CREATE TABLE " + tg.q(tg.prefix+migrated.Name) + " (" + tg.q("crm_id") + " INTEGER, " + tg.q("status") + " TEXT)"
+		if err := tg.db(t).Exec(create).Error; err != nil {
+			t.Fatal(err)
+		}
+		w := tg.open(t)
+		err := w.Replace(migrated, []sink.Row{{"new", "x", 2.5, time.Time{}, sinktest.E164}})
+		_ = w.Abort()
+		if !errors.Is(err, sinksql.ErrForeignTable) {
+			t.Fatalf("Replace into a foreign table: %v, want ErrForeignTable", err)
+		}
+		if cols := tg.columnTypes(t, migrated.Name); len(cols) != 2 {
+			t.Fatalf("the foreign table was altered: columns %v", cols)
 		}
 	})
 }

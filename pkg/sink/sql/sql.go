@@ -12,6 +12,8 @@
 // DOUBLE, Time as TIMESTAMP holding UTC (DATETIME(6) on MySQL). A table
 // that exists with fewer columns gets the missing ones (ALTER TABLE ADD
 // COLUMN); extra columns are left alone and column types are not checked.
+// A table that lacks the key column is another application's: it is
+// refused (ErrForeignTable), never altered.
 // The key column is indexed. Identifiers are quoted for the dialect and
 // values are always bound parameters.
 //
@@ -50,6 +52,10 @@ import (
 
 	"github.com/alexsync/alexsync/pkg/sink"
 )
+
+// ErrForeignTable is matched when a table of the output's name exists but
+// was not written by alexsync (it lacks the key column).
+var ErrForeignTable = errors.New("sql sink: not an alexsync table")
 
 // ErrClosed is returned by Replace and Close after Close or Abort.
 var ErrClosed = errors.New("sql sink: writer closed")
