@@ -451,10 +451,14 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 			"Raise the cap (a larger plan) or remove contacts from the account, then run again", r.limits.Plan, r.limits.ContactCap, res.Deferred)
 		return OutcomeRowErrors, nil
 	}
-	if err := r.complete(ctx, plan); err != nil {
+	unsettled := res.Failed + res.InDoubt + res.Rejected
+	if err := r.complete(ctx, plan, unsettled == 0); err != nil {
 		return OutcomeFatal, err
 	}
-	return rowOutcome(ex.Rejected, res.Failed+res.InDoubt+res.Rejected), nil
+	if unsettled > 0 && r.cursor != "" {
+		r.sum.Warnings = append(r.sum.Warnings, fmt.Sprintf("the source cursor was not moved: %d rows failed, were refused or are in doubt, and the next run reads them again", unsettled))
+	}
+	return rowOutcome(ex.Rejected, unsettled), nil
 }
 
 func rowOutcome(rejected, failed int) Outcome {
@@ -479,11 +483,13 @@ func (r *runner) stopOutcome(err error) (Outcome, error) {
 
 // complete records what only a complete run may: the settings hash that
 // enables the fast path, and the SQL cursor.
-func (r *runner) complete(ctx context.Context, plan *Plan) error {
+func (r *runner) complete(ctx context.Context, plan *Plan, moveCursor bool) error {
 	if err := r.store.SetMeta(ctx, r.p.Name, "config_hash", plan.configHash); err != nil {
 		return err
 	}
-	if r.cursor != "" {
+	// A row whose write failed, was refused or is in doubt must be read
+	// again: the cursor waits for a run where every write settled.
+	if r.cursor != "" && moveCursor {
 		return r.store.SetCursor(ctx, r.p.Name, "source", r.cursor)
 	}
 	return nil

@@ -493,6 +493,30 @@ deletes: {mode: delete}
 	if sum := h.run(p, nil); sum.Counts.Read != 0 || sum.ExitCode != OutcomeOK || sum.Requests.Total != 0 {
 		t.Fatalf("nothing changed: exit %d counts %+v", sum.ExitCode, sum.Counts)
 	}
+	// A write that fails holds the cursor back: the next run reads its
+	// row again (and the other rows since, unchanged) and sends it.
+	exec(`UPDATE contacts SET name = 'Again', updated = 200 WHERE id = '3'`)
+	exec(`UPDATE contacts SET name = 'Other', updated = 201 WHERE id = '4'`)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			b, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(b), "Again") {
+				w.WriteHeader(http.StatusBadGateway)
+				return
+			}
+			r.Body = io.NopCloser(strings.NewReader(string(b)))
+		}
+		h.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer failing.Close()
+	sum, _ = h.runErr(context.Background(), p, func(o *RunOptions) { o.APIURL = failing.URL + "/v1" })
+	if sum.ExitCode != OutcomeRowErrors || sum.Counts.Failed != 1 || sum.Counts.Updated != 1 || !strings.Contains(strings.Join(sum.Warnings, "\n"), "cursor was not moved") {
+		t.Fatalf("failing run: exit %d counts %+v warnings %q", sum.ExitCode, sum.Counts, sum.Warnings)
+	}
+	sum = h.run(p, nil)
+	if sum.ExitCode != OutcomeOK || sum.Counts.Read != 2 || sum.Counts.Updated != 1 || h.remote()["+14155550003"].FirstName != "Again" {
+		t.Fatalf("after the failure: exit %d counts %+v", sum.ExitCode, sum.Counts)
+	}
 }
 
 func TestStatusShowsTheLastKeysQuotaWithoutTheKey(t *testing.T) {

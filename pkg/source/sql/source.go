@@ -22,10 +22,14 @@
 // form that works on all three databases is
 //
 //	SELECT id, name, updated_at FROM contacts
-//	WHERE COALESCE(updated_at > @cursor, TRUE)
+//	WHERE COALESCE(updated_at >= @cursor, TRUE)
 //	ORDER BY updated_at
 //
 // (that form also reads rows whose cursor column is NULL on every run).
+// Compare with ">=", not ">": a row written later with the same value as
+// the stored cursor (a column of one-second precision makes that common)
+// would be skipped for ever; the rows at the cursor read again cost
+// nothing, since an unchanged row is no request.
 // Write "@cursor IS NULL" only where the server can type the parameter:
 // PostgreSQL cannot, and gorm binds each @cursor as its own parameter.
 // See cursorValue for how a stored cursor is typed.
