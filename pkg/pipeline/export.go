@@ -73,7 +73,7 @@ func (r *runner) runExport(ctx context.Context) (Outcome, error) {
 }
 
 func isStop(err error) bool {
-	return errors.Is(err, pull.ErrQuota) || errors.Is(err, pull.ErrFatal)
+	return errors.Is(err, pull.ErrQuota) || errors.Is(err, pull.ErrFatal) || errors.Is(err, pull.ErrIncomplete)
 }
 
 func contactRow(c smartalex.Contact, join pull.Joiner) sink.Row {

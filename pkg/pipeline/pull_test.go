@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"net/http/httptest"
@@ -174,5 +175,34 @@ func TestExportContacts(t *testing.T) {
 	}
 	if sum.ExitCode != OutcomeOK || sum.Pull.Written != 12 || strings.Count(string(b), "\n") != 13 || !strings.Contains(string(b), ",1003,+14155550003,") {
 		t.Fatalf("exit %d %+v\n%s", sum.ExitCode, sum.Pull, b)
+	}
+}
+
+// TestPullFetchesFailedDetailsAgain: details that failed are fetched by
+// the next run even when their calls are older than the window after the
+// newest call: the cursor stays where the next window still lists them.
+func TestPullFetchesFailedDetailsAgain(t *testing.T) {
+	h := newHarness(t, sim.Options{Seed: 5, LateAfter: time.Minute})
+	h.addCalls(2)
+	h.clk.Advance(5 * time.Hour)
+	h.addCalls(2)
+	h.clk.Advance(10 * time.Minute) // late fields are in
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/calls/") {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		h.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer failing.Close()
+	p := h.pullPipeline("")
+	first, _ := h.runErr(context.Background(), p, func(o *RunOptions) { o.APIURL = failing.URL + "/v1" })
+	if first.ExitCode != OutcomeRowErrors || first.Pull.DetailFailed != 4 {
+		t.Fatalf("first pull: exit %d %+v; want 4 failed details", first.ExitCode, first.Pull.Result)
+	}
+	h.clk.Advance(time.Minute)
+	second := h.run(p, nil)
+	if second.ExitCode != OutcomeOK || second.Pull.Listed != 4 || second.Pull.DetailRequests != 4 || second.Pull.DetailFailed != 0 {
+		t.Fatalf("second pull: exit %d %+v; want all 4 calls listed again and their details fetched", second.ExitCode, second.Pull.Result)
 	}
 }

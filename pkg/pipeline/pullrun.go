@@ -51,7 +51,7 @@ func (r *runner) runPull(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return OutcomeFatal, err
 	}
-	q := pull.Query{From: from, SinceHours: int(math.Ceil(now.Sub(from).Hours())) + 1, Filters: r.p.Calls.Filters}
+	q := pull.Query{From: from, To: now, SinceHours: int(math.Ceil(now.Sub(from).Hours())) + 1, Filters: r.p.Calls.Filters}
 	res, err := pull.Run(ctx, callsAPI{r.client}, q, callJournal{r.store, r.p.Name}, w,
 		pull.Options{Details: r.p.Calls.WantDetails(), Workers: r.workers(), Join: join, Logger: r.opts.Logger})
 	r.sum.Pull = &PullCounts{Result: res, From: from.Format(time.RFC3339), Output: outputName(r.p)}
@@ -75,6 +75,9 @@ func pullOutcome(ctx context.Context, sum *RunSummary, stop error, failed int) (
 	case errors.Is(stop, pull.ErrQuota):
 		sum.Stopped = "quota: " + quotaReason(stop)
 		return OutcomeQuota, nil
+	case errors.Is(stop, pull.ErrIncomplete):
+		sum.Stopped = "incomplete: " + stop.Error() + "; the next run reads the window again"
+		return OutcomeRowErrors, nil
 	case errors.Is(stop, pull.ErrFatal):
 		sum.Stopped = "fatal: " + stop.Error()
 		return OutcomeFatal, stop
@@ -98,10 +101,16 @@ func (r *runner) advanceCursor(ctx context.Context, res pull.Result, oldCursor s
 	if !res.Complete || res.Newest.IsZero() {
 		return nil
 	}
-	if old, err := time.Parse(time.RFC3339Nano, oldCursor); err == nil && !res.Newest.After(old) {
+	next := res.Newest
+	if !res.OldestFailed.IsZero() && res.OldestFailed.Add(r.p.Calls.Settle).Before(next) {
+		// A call whose details failed must stay inside the next run's
+		// window (cursor - calls.settle), to be fetched again.
+		next = res.OldestFailed.Add(r.p.Calls.Settle)
+	}
+	if old, err := time.Parse(time.RFC3339Nano, oldCursor); err == nil && !next.After(old) {
 		return nil
 	}
-	return r.store.SetCursor(context.WithoutCancel(ctx), r.p.Name, "calls", res.Newest.UTC().Format(time.RFC3339Nano))
+	return r.store.SetCursor(context.WithoutCancel(ctx), r.p.Name, "calls", next.UTC().Format(time.RFC3339Nano))
 }
 
 // callJournal is pull.Journal over the checkpoint: a call is a record of
@@ -198,7 +207,7 @@ func outputName(p *config.Pipeline) string {
 type callsAPI struct{ c *smartalex.Client }
 
 func (a callsAPI) ListCalls(ctx context.Context, q pull.Query) iter.Seq2[record.Call, error] {
-	opts := smartalex.CallListOptions{FromDate: q.From, SinceHours: q.SinceHours, Status: q.Filters["status"], AgentID: q.Filters["agent_id"],
+	opts := smartalex.CallListOptions{FromDate: q.From, ToDate: q.To, SinceHours: q.SinceHours, Status: q.Filters["status"], AgentID: q.Filters["agent_id"],
 		CampaignID: q.Filters["campaign_id"], Direction: q.Filters["direction"], Sentiment: q.Filters["sentiment"]}
 	return func(yield func(record.Call, error) bool) {
 		for c, err := range a.c.Calls(ctx, opts) {
@@ -227,6 +236,9 @@ func pullError(err error) error {
 		return fmt.Errorf("%w: %w", pull.ErrQuota, err)
 	case smartalex.ClassFatal:
 		return fmt.Errorf("%w: %w", pull.ErrFatal, err)
+	}
+	if errors.Is(err, smartalex.ErrListShifted) {
+		return fmt.Errorf("%w: %w", pull.ErrIncomplete, err)
 	}
 	return err
 }

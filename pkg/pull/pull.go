@@ -30,6 +30,10 @@ import (
 var (
 	ErrQuota = errors.New("request quota spent") // stop; the next run resumes
 	ErrFatal = errors.New("fatal API error")     // stop
+	// ErrIncomplete: the listing ended before its end (records arrived
+	// faster than it was paged); what was read is kept, the cursor is not
+	// moved, and the next run reads the window again.
+	ErrIncomplete = errors.New("listing incomplete")
 )
 
 // API is the part of the SmartAlex API a pull needs.
@@ -45,6 +49,7 @@ type API interface {
 // Query selects calls.
 type Query struct {
 	From       time.Time         // calls that started at or after
+	To         time.Time         // calls that started at or before (zero: no bound); pins the list while it is paged
 	SinceHours int               // the same bound for servers that only know since_hours
 	Filters    map[string]string // status, agent_id, campaign_id, direction, sentiment
 }
@@ -114,6 +119,9 @@ type Result struct {
 	Complete bool      `json:"complete"`
 	Newest   time.Time `json:"newest"`
 	Stop     error     `json:"-"` // the quota or fatal error that stopped the pull
+	// OldestFailed is the start of the oldest call whose details failed
+	// (zero: none): the next run must list it again.
+	OldestFailed time.Time `json:"-"`
 }
 
 // Run lists q and writes every new or changed call to w, committing w and
@@ -145,13 +153,13 @@ func Run(ctx context.Context, api API, q Query, j Journal, w sink.Writer, opts O
 	listed := make([]record.Call, 0, opts.Batch)
 	for c, err := range api.ListCalls(ctx, q) {
 		if err != nil {
-			if errors.Is(err, ErrQuota) || errors.Is(err, ErrFatal) || ctx.Err() != nil {
+			if errors.Is(err, ErrQuota) || errors.Is(err, ErrFatal) || errors.Is(err, ErrIncomplete) || ctx.Err() != nil {
 				p.res.Stop = err
 				return p.finish(ctx, listed)
 			}
 			return p.res, err
 		}
-		if c.StartedAt.Before(q.From) {
+		if !c.StartedAt.IsZero() && c.StartedAt.Before(q.From) {
 			break // newest first: everything after is older still
 		}
 		p.res.Listed++
@@ -344,6 +352,9 @@ func (p *puller) fetch(ctx context.Context, calls []record.Call, details []bool)
 			p.res.DetailRequests--
 		default:
 			p.res.DetailFailed++
+			if t := calls[i].StartedAt; !t.IsZero() && (p.res.OldestFailed.IsZero() || t.Before(p.res.OldestFailed)) {
+				p.res.OldestFailed = t
+			}
 			p.opts.Logger.Warn("call details failed; the call is written without them and fetched again next run", "call", calls[i].ID, "error", err)
 		}
 	}

@@ -196,6 +196,35 @@ func TestRunStopsAtFrom(t *testing.T) {
 	}
 }
 
+// A call listed without a start time does not end the listing.
+func TestCallWithoutStartDoesNotEndTheListing(t *testing.T) {
+	api := &fakeAPI{}
+	for i := range 5 {
+		c := call(i, t0.Add(-time.Duration(i)*time.Hour))
+		if i == 1 {
+			c.StartedAt = time.Time{}
+		}
+		api.calls = append(api.calls, c)
+	}
+	res, err := Run(context.Background(), api, Query{From: t0.Add(-24 * time.Hour)}, newMemJournal(t, nil), newMemWriter(), Options{})
+	if err != nil || res.Listed != 5 {
+		t.Fatalf("listed %d, %v; want all 5", res.Listed, err)
+	}
+}
+
+// A listing that ends early (records arrived faster than it was paged)
+// keeps what was read but is not complete: the cursor must not move.
+func TestIncompleteListingIsNotComplete(t *testing.T) {
+	api := &fakeAPI{failAfter: 3, failList: fmt.Errorf("%w: shifted", ErrIncomplete)}
+	for i := range 5 {
+		api.calls = append(api.calls, call(i, t0.Add(-time.Duration(i)*time.Hour)))
+	}
+	res, err := Run(context.Background(), api, Query{From: t0.Add(-24 * time.Hour)}, newMemJournal(t, nil), newMemWriter(), Options{})
+	if err != nil || res.Complete || !errors.Is(res.Stop, ErrIncomplete) || res.Written != 3 {
+		t.Fatalf("result %+v, %v; want 3 written, stopped incomplete", res, err)
+	}
+}
+
 func TestDetailFailures(t *testing.T) {
 	api := &fakeAPI{details: map[string]record.Call{}, failGet: map[string]error{"call_2": errors.New("502 after retries")}}
 	for i := range 4 {

@@ -2,6 +2,8 @@ package smartalex
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"iter"
 	"net/url"
 	"strconv"
@@ -40,6 +42,11 @@ const staleLimit = 3
 // items that a page shifted by new arrivals repeats from the pages before.
 const dedupePages = 10
 
+// ErrListShifted is the last error of a listing that stopped early because
+// records arrived faster than its pages could be read: the rest of the
+// list was not read.
+var ErrListShifted = errors.New("the list kept shifting while it was paged: stopped before its end")
+
 // paginate yields every item of a list, page by page at MaxPerPage, newest
 // first. Lists shift while records are added during paging (an item of
 // page 1 moves to page 2), so an item already yielded from one of the
@@ -49,8 +56,8 @@ const dedupePages = 10
 // arrive between two requests may an item come twice (the staleness rule
 // below ends such a listing soon anyway). Iteration stops after a short
 // page, once the pages read cover meta.total, or after staleLimit pages in
-// a row that brought nothing new. An error is yielded once, as the last
-// pair.
+// a row that brought nothing new (then ErrListShifted is yielded). An
+// error is yielded once, as the last pair.
 func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var seen recentIDs
@@ -79,7 +86,14 @@ func paginate[T any](ctx context.Context, fetch pageFunc[T], id func(T) string) 
 				stale = 0
 			}
 			covered := res != nil && res.Meta != nil && res.Meta.Total > 0 && page*MaxPerPage >= res.Meta.Total
-			if len(items) < MaxPerPage || stale >= staleLimit || covered {
+			if len(items) < MaxPerPage || covered {
+				return
+			}
+			if stale >= staleLimit {
+				// Records arrive faster than pages are read: what is left
+				// was not read, and the reader must know it.
+				var zero T
+				yield(zero, fmt.Errorf("%w (%d pages read, the last %d with nothing new)", ErrListShifted, page, stale))
 				return
 			}
 		}
