@@ -326,8 +326,8 @@ func TestReportToStdout(t *testing.T) {
 		Pipeline string         `json:"pipeline"`
 		Counts   map[string]int `json:"counts"`
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Counts["created"] != 3 {
-		t.Fatalf("exit %d: stdout is not the report\nstdout: %s\nstderr: %s", code, out, errs)
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Counts["created"] != 3 || strings.Count(out, "\n") != 1 {
+		t.Fatalf("exit %d: stdout is not the report on one line\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 	if !strings.Contains(errs, "3 created") {
 		t.Fatalf("the summary belongs on stderr with --report -:\n%s", errs)

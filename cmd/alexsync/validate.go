@@ -118,15 +118,20 @@ func breakdown(m map[string]int) string {
 // into an existing file that is not a regular one (a pipe, /dev/stdout);
 // otherwise atomically (temp file and rename), readable by the owner only.
 func writeReport(path string, v any, stdout io.Writer) error {
+	if path == "-" {
+		// One line: a log collector reads it as one record.
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(append(b, '\n'))
+		return err
+	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
 	b = append(b, '\n')
-	if path == "-" {
-		_, err := stdout.Write(b)
-		return err
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
