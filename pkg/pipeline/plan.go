@@ -357,8 +357,13 @@ func (pl *planner) sample(e push.Entry, prev *record.Contact) {
 		if len(pl.plan.Samples) >= maxSamples {
 			return
 		}
-		pl.plan.Samples = append(pl.plan.Samples, FieldChange{Key: mapping.DisplayKey(e.Key), Line: e.Line, Field: f,
-			From: redact.Text(fieldValue(*prev, f)), To: redact.Text(fieldValue(e.Contact, f))})
+		from, to := redact.Text(fieldValue(*prev, f)), redact.Text(fieldValue(e.Contact, f))
+		if from == to {
+			// The change is inside the masked part: say so, or the sample
+			// reads as no change at all.
+			to += " (changed in the masked part)"
+		}
+		pl.plan.Samples = append(pl.plan.Samples, FieldChange{Key: mapping.DisplayKey(e.Key), Line: e.Line, Field: f, From: from, To: to})
 	}
 }
 

@@ -308,7 +308,7 @@ func openCheckpoint(ctx context.Context, location string, clk clock.Clock) (chec
 }
 
 // ErrLocked is matched when another process holds the pipeline's run lock.
-var ErrLocked = errors.New("pipeline is running elsewhere")
+var ErrLocked = errors.New("another run of this pipeline holds its lock")
 
 // holdLock takes the pipeline's run lock and renews it every quarter of
 // its lease until release. The context it returns is ctx, canceled with a
@@ -319,7 +319,9 @@ var ErrLocked = errors.New("pipeline is running elsewhere")
 func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts RunOptions) (context.Context, func(), error) {
 	lockTTL := opts.LockTTL
 	host, _ := os.Hostname()
-	owner := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
+	// host:pid:run; the run part starts with a letter so that a log's
+	// phone masking does not take it for a number.
+	owner := fmt.Sprintf("%s:%d:r%06d", host, os.Getpid(), time.Now().UnixNano()%1e6)
 	ok, holder, expires, err := store.AcquireLock(ctx, pipeline, owner, lockTTL)
 	if err == nil && !ok && deadLocalOwner(holder, host) {
 		// The holder was a process on this host that no longer exists (it
@@ -333,8 +335,12 @@ func holdLock(ctx context.Context, store checkpoint.Store, pipeline string, opts
 		return ctx, nil, err
 	}
 	if !ok {
-		return ctx, nil, fmt.Errorf("%w: %s holds the lock of pipeline %s until %s (it is renewed while that run lives)",
-			ErrLocked, holder, pipeline, expires.Format(time.RFC3339))
+		where := "on another host"
+		if h, _, _ := strings.Cut(holder, ":"); h == host {
+			where = "on this host"
+		}
+		return ctx, nil, fmt.Errorf("%w: %s (%s) holds the lock of pipeline %s until %s (it is renewed while that run lives)",
+			ErrLocked, holder, where, pipeline, expires.Format(time.RFC3339))
 	}
 	runCtx, lost := context.WithCancelCause(ctx)
 	renewCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
