@@ -255,12 +255,27 @@ func (p *puller) handle(ctx context.Context, listed []record.Call) error {
 		return err
 	}
 	var batch []record.Call
+	for i := range listed {
+		// Joined first: a CRM key that became known since (the push
+		// confirmed the contact later) is a change to write.
+		p.join(&listed[i])
+	}
 	for _, c := range listed {
 		if p.changed(c, known) {
 			batch = append(batch, c)
 		}
 	}
 	return p.write(ctx, batch)
+}
+
+// join fills c's CRM key (and phone, when the API gave none) from the
+// push pipeline's records.
+func (p *puller) join(c *record.Call) {
+	if p.opts.Join != nil && c.ContactID != "" {
+		if key, phone, ok := p.opts.Join(c.ContactID); ok {
+			c.ExternalKey, c.Phone = key, firstNonEmpty(c.Phone, phone)
+		}
+	}
 }
 
 // changed counts a listed call as new, changed or unchanged.
@@ -293,11 +308,7 @@ func (p *puller) write(ctx context.Context, batch []record.Call) error {
 	var lines []sink.Row
 	for i := range calls {
 		c := &calls[i]
-		if p.opts.Join != nil && c.ContactID != "" {
-			if key, phone, ok := p.opts.Join(c.ContactID); ok {
-				c.ExternalKey, c.Phone = key, firstNonEmpty(c.Phone, phone)
-			}
-		}
+		p.join(c)
 		rows = append(rows, CallRow(*c))
 		if details[i] {
 			lines = append(lines, TranscriptRows(*c)...)
@@ -382,7 +393,7 @@ func firstNonEmpty(a, b string) string {
 // ListHash fingerprints the fields a call list shows.
 func ListHash(c record.Call) string {
 	h := sha256.New()
-	for _, s := range []string{c.ID, c.AgentID, c.ContactID, c.CampaignID, c.Direction, c.Status, c.Sentiment, c.Summary, c.RecordingURL, c.Phone} {
+	for _, s := range []string{c.ID, c.AgentID, c.ContactID, c.CampaignID, c.Direction, c.Status, c.Sentiment, c.Summary, c.RecordingURL, c.Phone, c.ExternalKey} {
 		writeString(h, s)
 	}
 	writeFloat(h, c.DurationSeconds)

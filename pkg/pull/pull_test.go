@@ -176,12 +176,32 @@ func TestRunWritesNewAndChangedOnly(t *testing.T) {
 	// A late field arrives on one call: only that one is fetched again.
 	api.calls[4].Sentiment = "positive"
 	api.gets = 0
-	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, j, w, Options{Details: true})
+	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, j, w, Options{Details: true, Join: join})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Changed != 1 || res.Unchanged != 9 || api.gets != 1 || res.Written != 1 {
 		t.Fatalf("second run %+v gets %d: want only the changed call", res, api.gets)
+	}
+	// The push confirms contact_2 later: its calls gain their CRM key.
+	join2 := func(id string) (string, string, bool) {
+		return "key-" + id, "+14155550100", id == "contact_1" || id == "contact_2"
+	}
+	res, err = Run(context.Background(), api, Query{From: t0.Add(-time.Hour)}, j, w, Options{Details: true, Join: join2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := 0
+	for _, c := range api.calls {
+		if c.ContactID == "contact_2" {
+			joined++
+			if got := w.rows["calls"][c.ID][0]; got[11] != "key-contact_2" {
+				t.Fatalf("%s not joined after its contact was: %v", c.ID, got)
+			}
+		}
+	}
+	if joined == 0 || res.Changed != joined {
+		t.Fatalf("third run %+v: want the %d calls of contact_2 rewritten", res, joined)
 	}
 }
 
