@@ -2,10 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/alexsync/alexsync/pkg/pull"
 	"github.com/alexsync/alexsync/pkg/sink"
@@ -81,22 +80,17 @@ func contactRow(c smartalex.Contact, join pull.Joiner) sink.Row {
 	if join != nil {
 		key, _, _ = join(c.ID)
 	}
-	tags := slices.Clone(c.Tags)
-	md := ""
-	if len(c.Metadata) > 0 {
-		keys := slices.Sorted(func(yield func(string) bool) {
-			for k := range c.Metadata {
-				if !yield(k) {
-					return
-				}
-			}
-		})
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, k+"="+c.Metadata[k])
-		}
-		md = strings.Join(parts, "; ")
+	// JSON, so that a tag holding ";" or a value holding "=" reads back as
+	// it was ("" when there is none).
+	tags, md := "", ""
+	if len(c.Tags) > 0 {
+		b, _ := json.Marshal(c.Tags) // strings: cannot fail
+		tags = string(b)
 	}
-	return sink.Row{c.ID, key, c.Phone, c.FirstName, c.LastName, c.Email, c.Company, c.Title, strings.Join(tags, ";"), c.Status, md,
+	if len(c.Metadata) > 0 {
+		b, _ := json.Marshal(c.Metadata) // keys sorted
+		md = string(b)
+	}
+	return sink.Row{c.ID, key, c.Phone, c.FirstName, c.LastName, c.Email, c.Company, c.Title, tags, c.Status, md,
 		c.CreatedAt.UTC(), c.UpdatedAt.UTC()}
 }

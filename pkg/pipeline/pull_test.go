@@ -3,10 +3,14 @@ package pipeline
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"github.com/alexsync/alexsync/pkg/smartalex"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -204,5 +208,19 @@ func TestPullFetchesFailedDetailsAgain(t *testing.T) {
 	second := h.run(p, nil)
 	if second.ExitCode != OutcomeOK || second.Pull.Listed != 4 || second.Pull.DetailRequests != 4 || second.Pull.DetailFailed != 0 {
 		t.Fatalf("second pull: exit %d %+v; want all 4 calls listed again and their details fetched", second.ExitCode, second.Pull.Result)
+	}
+}
+
+func TestExportedTagsAndMetadataReadBack(t *testing.T) {
+	c := smartalex.Contact{ID: "c1", Tags: []string{"a,b", "c;d"}, Metadata: map[string]string{"note": "x; b=y", "b": "y"}}
+	row := contactRow(c, nil)
+	var tags []string
+	var md map[string]string
+	if json.Unmarshal([]byte(row[8].(string)), &tags) != nil || json.Unmarshal([]byte(row[10].(string)), &md) != nil ||
+		!slices.Equal(tags, c.Tags) || !maps.Equal(md, c.Metadata) {
+		t.Fatalf("tags %v metadata %v: do not read back as %v, %v", row[8], row[10], c.Tags, c.Metadata)
+	}
+	if empty := contactRow(smartalex.Contact{ID: "c2"}, nil); empty[8] != "" || empty[10] != "" {
+		t.Fatalf("no tags or metadata: %q, %q; want empty cells", empty[8], empty[10])
 	}
 }
