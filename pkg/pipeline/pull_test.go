@@ -224,3 +224,29 @@ func TestExportedTagsAndMetadataReadBack(t *testing.T) {
 		t.Fatalf("no tags or metadata: %q, %q; want empty cells", empty[8], empty[10])
 	}
 }
+
+// TestPullRebuildsAMissingOutput: the output file moved away (or the
+// pipeline now names another output) does not hold the calls the
+// checkpoint recorded: the next pull writes every call again.
+func TestPullRebuildsAMissingOutput(t *testing.T) {
+	h := newHarness(t, sim.Options{Seed: 6, LateAfter: time.Minute})
+	h.addCalls(30)
+	h.clk.Advance(10 * time.Minute)
+	p := h.pullPipeline("")
+	if first := h.run(p, nil); first.Pull.Written != 30 {
+		t.Fatalf("first pull %+v", first.Pull.Result)
+	}
+	if err := os.Rename(filepath.Join(h.dir, "out", "calls.csv"), filepath.Join(h.dir, "moved.csv")); err != nil {
+		t.Fatal(err)
+	}
+	h.clk.Advance(time.Minute)
+	second := h.run(p, nil)
+	if second.ExitCode != OutcomeOK || second.Pull.Written != 30 || len(h.readCalls()) != 30 ||
+		!strings.Contains(strings.Join(second.Warnings, "\n"), "is missing") {
+		t.Fatalf("after the output moved: exit %d %+v warnings %q", second.ExitCode, second.Pull.Result, second.Warnings)
+	}
+	h.clk.Advance(time.Minute)
+	if third := h.run(p, nil); third.Pull.Written != 0 || len(third.Warnings) != 0 {
+		t.Fatalf("the pull after the rebuild: %+v warnings %q; want nothing to write", third.Pull.Result, third.Warnings)
+	}
+}

@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"iter"
 	"math"
+	"os"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
@@ -36,6 +38,31 @@ func (r *runner) runPull(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return OutcomeFatal, err
 	}
+	ident := outputIdentity(r.p)
+	prev, _, err := r.store.Meta(ctx, r.p.Name, "output")
+	if err != nil {
+		return OutcomeFatal, err
+	}
+	// rebuild is when the output was found not to hold the calls the
+	// checkpoint recorded; until a complete run, those records are
+	// ignored and the whole window since calls.since is written again.
+	rebuild, _, err := r.store.Meta(ctx, r.p.Name, "output_rebuild")
+	if err != nil {
+		return OutcomeFatal, err
+	}
+	if why := rebuildReason(r.p, prev, ident); why != "" && cursorText != "" && rebuild == "" {
+		r.opts.Logger.Warn(why + ": writing every call since calls.since again")
+		r.sum.Warnings = append(r.sum.Warnings, why+": every call since calls.since is written again")
+		rebuild = r.opts.Clock.Now().UTC().Format(time.RFC3339Nano)
+		if err := r.store.SetMeta(ctx, r.p.Name, "output_rebuild", rebuild); err != nil {
+			return OutcomeFatal, err
+		}
+	}
+	var forgetBefore time.Time
+	if rebuild != "" {
+		forgetBefore, _ = time.Parse(time.RFC3339Nano, rebuild)
+		cursorText = ""
+	}
 	now := r.opts.Clock.Now().UTC()
 	from := now.Add(-r.p.Calls.Since)
 	if c, err := time.Parse(time.RFC3339Nano, cursorText); err == nil {
@@ -52,7 +79,7 @@ func (r *runner) runPull(ctx context.Context) (Outcome, error) {
 		return OutcomeFatal, err
 	}
 	q := pull.Query{From: from, To: now, SinceHours: int(math.Ceil(now.Sub(from).Hours())) + 1, Filters: r.p.Calls.Filters}
-	res, err := pull.Run(ctx, callsAPI{r.client}, q, callJournal{r.store, r.p.Name}, w,
+	res, err := pull.Run(ctx, callsAPI{r.client}, q, callJournal{store: r.store, pipeline: r.p.Name, forgetBefore: forgetBefore}, w,
 		pull.Options{Details: r.p.Calls.WantDetails(), Workers: r.workers(), Join: join, Logger: r.opts.Logger})
 	r.sum.Pull = &PullCounts{Result: res, From: from.Format(time.RFC3339), Output: outputName(r.p)}
 	if err != nil {
@@ -64,6 +91,13 @@ func (r *runner) runPull(ctx context.Context) (Outcome, error) {
 	}
 	if err := r.advanceCursor(ctx, res, cursorText); err != nil {
 		return OutcomeFatal, err
+	}
+	if res.Complete {
+		for name, value := range map[string]string{"output": ident, "output_rebuild": ""} {
+			if err := r.store.SetMeta(context.WithoutCancel(ctx), r.p.Name, name, value); err != nil {
+				return OutcomeFatal, err
+			}
+		}
 	}
 	r.fillRequests(ctx)
 	r.sum.Pull.ListRequests = r.sum.Requests.ByRoute["GET /calls"]
@@ -119,6 +153,38 @@ func (r *runner) advanceCursor(ctx context.Context, res pull.Result, oldCursor s
 type callJournal struct {
 	store    checkpoint.Store
 	pipeline string
+	// forgetBefore: records older than this were written to an output
+	// that no longer holds them; they count as unknown (zero: none).
+	forgetBefore time.Time
+}
+
+// outputIdentity names a pull's output for the checkpoint: the file, or
+// the database (a fingerprint of its DSN, never the DSN) and tables.
+func outputIdentity(p *config.Pipeline) string {
+	o := p.Output
+	if o.Type != "sql" {
+		return o.Type + ":" + o.Path
+	}
+	dsn, _ := p.OutputDSN()
+	sum := sha256.Sum256([]byte(dsn))
+	return fmt.Sprintf("sql:%s:%x:%s", o.Driver, sum[:8], o.Prefix())
+}
+
+// rebuildReason says why the output no longer holds the calls the
+// checkpoint recorded as written (another output, or its file gone), or "".
+func rebuildReason(p *config.Pipeline, prev, ident string) string {
+	switch {
+	case prev != "" && prev != ident:
+		return "the output changed since the last run"
+	case p.Output.Type != "sql" && !fileExists(p.Output.Path):
+		return fmt.Sprintf("the output %s is missing", p.Output.Path)
+	}
+	return ""
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (j callJournal) Known(ctx context.Context, ids []string) (map[string]pull.Known, error) {
@@ -128,6 +194,9 @@ func (j callJournal) Known(ctx context.Context, ids []string) (map[string]pull.K
 	}
 	known := make(map[string]pull.Known, len(recs))
 	for id, rec := range recs {
+		if rec.UpdatedAt.Before(j.forgetBefore) {
+			continue // written to an output that no longer holds it
+		}
 		known[id] = pull.Known{ListHash: rec.RowHash, DetailHash: rec.ContactHash}
 	}
 	return known, nil
