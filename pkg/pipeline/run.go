@@ -457,14 +457,17 @@ func (r *runner) run(ctx context.Context) (Outcome, error) {
 			"Raise the cap (a larger plan) or remove contacts from the account, then run again", r.limits.Plan, r.limits.ContactCap, res.Deferred)
 		return OutcomeRowErrors, nil
 	}
-	unsettled := res.Failed + res.InDoubt + res.Rejected
+	// A failed or unknown write is read again next run; a refusal (400)
+	// is the row's data, read again once the row changes: holding the
+	// cursor for it would make every later run read more.
+	unsettled := res.Failed + res.InDoubt
 	if err := r.complete(ctx, plan, unsettled == 0); err != nil {
 		return OutcomeFatal, err
 	}
 	if unsettled > 0 && r.cursor != "" {
-		r.sum.Warnings = append(r.sum.Warnings, fmt.Sprintf("the source cursor was not moved: %d rows failed, were refused or are in doubt, and the next run reads them again", unsettled))
+		r.sum.Warnings = append(r.sum.Warnings, fmt.Sprintf("the source cursor was not moved: %d rows failed or are in doubt, and the next run reads them again", unsettled))
 	}
-	return rowOutcome(ex.Rejected, unsettled), nil
+	return rowOutcome(ex.Rejected, unsettled+res.Rejected), nil
 }
 
 func rowOutcome(rejected, failed int) Outcome {
@@ -493,8 +496,8 @@ func (r *runner) complete(ctx context.Context, plan *Plan, moveCursor bool) erro
 	if err := r.store.SetMeta(ctx, r.p.Name, "config_hash", plan.configHash); err != nil {
 		return err
 	}
-	// A row whose write failed, was refused or is in doubt must be read
-	// again: the cursor waits for a run where every write settled.
+	// A row whose write failed or is in doubt must be read again: the
+	// cursor waits for a run where every write settled.
 	if r.cursor != "" && moveCursor {
 		return r.store.SetCursor(ctx, r.p.Name, "source", r.cursor)
 	}
