@@ -39,7 +39,7 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 	return c.w.do(ctx, func(tx *gorm.DB) error {
 		for _, r := range recs {
 			row := recordRow{
-				Pipeline: r.Pipeline, Key: r.Key, Phone: r.Phone, Line: r.Line, RemoteID: r.RemoteID,
+				Pipeline: r.Pipeline, Key: r.Key, Phone: r.Phone, Line: r.Line, RemoteID: r.RemoteID, Origin: string(r.Origin),
 				State: string(StateInFlight), Attempts: 1, CreatedAt: now, UpdatedAt: now,
 			}
 			err := tx.Clauses(clause.OnConflict{
@@ -50,6 +50,9 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 					// A delete's mark knows no phone or line: keep them.
 					"phone": gorm.Expr("CASE WHEN excluded.phone = '' THEN records.phone ELSE excluded.phone END"),
 					"line":  gorm.Expr("CASE WHEN excluded.line = 0 THEN records.line ELSE excluded.line END"),
+					// The origin the write is for (a do-not-call take-over
+					// stays protected even if it fails), when given.
+					"origin": gorm.Expr("CASE WHEN excluded.origin = '' THEN records.origin ELSE excluded.origin END"),
 				}), clause.AssignmentColumns([]string{"remote_id", "updated_at"})...),
 			}).Create(&row).Error
 			if err != nil {

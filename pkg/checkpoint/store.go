@@ -78,8 +78,8 @@ type Reader interface {
 type Journal interface {
 	// MarkInFlight sets each record's state to in_flight, increments its
 	// Attempts and stores its Phone and Line (when given: an empty Phone or
-	// a zero Line keeps the stored one) and its RemoteID, the contact the
-	// request is for (inserting the record when new; the other confirmed
+	// a zero Line keeps the stored one), its Origin (when given) and its
+	// RemoteID, the contact the request is for (inserting the record when new; the other confirmed
 	// fields are left alone). An empty RemoteID marks a create: a remote id
 	// stored before (a contact deleted in the account) is cleared, so that
 	// a run after a crash looks the contact up by phone instead of patching

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"github.com/alexsync/alexsync/pkg/checkpoint"
 	"strings"
 	"testing"
 
@@ -250,5 +251,38 @@ func TestContactCapStopsCreatesAndSaysSo(t *testing.T) {
 	again := h.run(p, nil)
 	if again.Counts.Create != 4 || again.Counts.Unchanged != 6 || again.ExitCode != OutcomeRowErrors {
 		t.Fatalf("next run: exit %d counts %+v", again.ExitCode, again.Counts)
+	}
+}
+
+// TestDNCContactGoneIsNotCreatedAgain: the do-not-call contact a re-keyed
+// row takes over was deleted from the account meanwhile: it is refused,
+// not created again as a callable contact, and the record stays dnc.
+func TestDNCContactGoneIsNotCreatedAgain(t *testing.T) {
+	h := newHarness(t, sim.Options{})
+	h.writeCSV(rows(10))
+	p := h.pipeline("deletes: {mode: dnc, max: 5}\n")
+	h.run(p, nil)
+	h.writeCSV(rows(9))
+	h.run(p, nil)
+	phone9 := "+1415555" + row(9)[4][10:]
+	if err := h.client().DeleteContact(context.Background(), h.remote()[phone9].ID); err != nil {
+		t.Fatal(err)
+	}
+	src := rows(10)
+	src[9][0] = "5555" // re-keyed
+	h.writeCSV(src)
+	for night := range 2 {
+		sum := h.run(p, nil)
+		if _, ok := h.remote()[phone9]; ok || sum.Counts.Created != 0 || sum.Counts.Refused != 1 {
+			t.Fatalf("night %d: counts %+v, %d remote: want the take-over refused, no contact created", night, sum.Counts, len(h.remote()))
+		}
+	}
+	store, err := openCheckpoint(context.Background(), p.Checkpoint, h.clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if rec, ok, err := store.Get(context.Background(), p.Name, "5555"); err != nil || !ok || rec.Origin != checkpoint.OriginDNC {
+		t.Fatalf("record %+v (%v, %v): want origin dnc", rec, ok, err)
 	}
 }

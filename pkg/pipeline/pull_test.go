@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"github.com/alexsync/alexsync/pkg/smartalex"
 	"maps"
 	"net/http"
@@ -225,10 +226,10 @@ func TestExportedTagsAndMetadataReadBack(t *testing.T) {
 	}
 }
 
-// TestPullRebuildsAMissingOutput: the output file moved away (or the
-// pipeline now names another output) does not hold the calls the
-// checkpoint recorded: the next pull writes every call again.
-func TestPullRebuildsAMissingOutput(t *testing.T) {
+// TestPullRebuildsForAnotherOutput: a pipeline that names another output
+// than last run writes every call again there; an output file taken away
+// (the next step of a workflow consumes it) gets only what is new.
+func TestPullRebuildsForAnotherOutput(t *testing.T) {
 	h := newHarness(t, sim.Options{Seed: 6, LateAfter: time.Minute})
 	h.addCalls(30)
 	h.clk.Advance(10 * time.Minute)
@@ -236,17 +237,37 @@ func TestPullRebuildsAMissingOutput(t *testing.T) {
 	if first := h.run(p, nil); first.Pull.Written != 30 {
 		t.Fatalf("first pull %+v", first.Pull.Result)
 	}
-	if err := os.Rename(filepath.Join(h.dir, "out", "calls.csv"), filepath.Join(h.dir, "moved.csv")); err != nil {
+	// Taken away: the next pull writes the new calls only.
+	if err := os.Rename(filepath.Join(h.dir, "out", "calls.csv"), filepath.Join(h.dir, "consumed.csv")); err != nil {
 		t.Fatal(err)
 	}
+	h.addCalls(3)
 	h.clk.Advance(time.Minute)
-	second := h.run(p, nil)
-	if second.ExitCode != OutcomeOK || second.Pull.Written != 30 || len(h.readCalls()) != 30 ||
-		!strings.Contains(strings.Join(second.Warnings, "\n"), "is missing") {
-		t.Fatalf("after the output moved: exit %d %+v warnings %q", second.ExitCode, second.Pull.Result, second.Warnings)
+	if second := h.run(p, nil); second.ExitCode != OutcomeOK || second.Pull.Written != 3 || len(second.Warnings) != 0 {
+		t.Fatalf("after the output was taken away: exit %d %+v warnings %q; want the 3 new calls", second.ExitCode, second.Pull.Result, second.Warnings)
+	}
+	// Another output: every call is written there.
+	h.clk.Advance(time.Minute)
+	p.Output.Path = filepath.Join(h.dir, "out", "other.csv")
+	third := h.run(p, nil)
+	if third.Pull.Written != 33 || !strings.Contains(strings.Join(third.Warnings, "\n"), "another output") {
+		t.Fatalf("another output: %+v warnings %q; want all 33 calls", third.Pull.Result, third.Warnings)
 	}
 	h.clk.Advance(time.Minute)
-	if third := h.run(p, nil); third.Pull.Written != 0 || len(third.Warnings) != 0 {
-		t.Fatalf("the pull after the rebuild: %+v warnings %q; want nothing to write", third.Pull.Result, third.Warnings)
+	if fourth := h.run(p, nil); fourth.Pull.Written != 0 || len(fourth.Warnings) != 0 {
+		t.Fatalf("the pull after the rebuild: %+v warnings %q; want nothing to write", fourth.Pull.Result, fourth.Warnings)
+	}
+}
+
+func TestPullToADeviceIsRefused(t *testing.T) {
+	if _, err := os.Stat("/dev/null"); err != nil {
+		t.Skip("no /dev/null")
+	}
+	h := newHarness(t, sim.Options{})
+	p := h.pullPipeline("")
+	p.Output.Path = "/dev/null"
+	_, err := h.runErr(context.Background(), p, nil)
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Fatalf("pull to /dev/null: %v; want a configuration error", err)
 	}
 }

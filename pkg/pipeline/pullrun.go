@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/alexsync/alexsync/pkg/fileout"
 	"iter"
 	"math"
-	"os"
 	"time"
 
 	"github.com/alexsync/alexsync/pkg/checkpoint"
@@ -170,21 +170,19 @@ func outputIdentity(p *config.Pipeline) string {
 	return fmt.Sprintf("sql:%s:%x:%s", o.Driver, sum[:8], o.Prefix())
 }
 
-// rebuildReason says why the output no longer holds the calls the
-// checkpoint recorded as written (another output, or its file gone), or "".
+// rebuildReason says why the output does not hold the calls the
+// checkpoint recorded as written (the pipeline names another output), or
+// "". A file output that is merely gone (taken away each night by the
+// next step of a workflow) is not a reason: the pull writes what is new.
 func rebuildReason(p *config.Pipeline, prev, ident string) string {
 	switch {
 	case prev != "" && prev != ident:
-		return "the output changed since the last run"
-	case p.Output.Type != "sql" && !fileExists(p.Output.Path):
-		return fmt.Sprintf("the output %s is missing", p.Output.Path)
+		return "the pipeline names another output than last run"
+	case prev == "" && p.Output.Type == "sql" && p.Output.Prefix() != "":
+		// Recorded before outputs were: the tables had no prefix then.
+		return fmt.Sprintf("the SQL output's tables are now prefixed %q (output.table_prefix)", p.Output.Prefix())
 	}
 	return ""
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 func (j callJournal) Known(ctx context.Context, ids []string) (map[string]pull.Known, error) {
@@ -246,6 +244,13 @@ func (r *runner) workers() int {
 
 // openSink opens the pipeline's output.
 func openSink(ctx context.Context, p *config.Pipeline) (sink.Writer, error) {
+	if p.Output.Type == "csv" || p.Output.Type == "xlsx" {
+		// The file is merged with the rows it holds: it must be a file,
+		// not a device or a pipe (such as /dev/stdout).
+		if _, through, err := fileout.Resolve(p.Output.Path); err == nil && through {
+			return nil, configError{fmt.Errorf("output.path %s is not a regular file: a pull's output is merged with the rows it already holds", p.Output.Path)}
+		}
+	}
 	switch p.Output.Type {
 	case "csv":
 		opts := csvsink.Options{Excel: p.Output.Excel}
@@ -300,14 +305,14 @@ func (a callsAPI) GetCall(ctx context.Context, id string) (record.Call, error) {
 }
 
 func pullError(err error) error {
+	if errors.Is(err, smartalex.ErrListShifted) {
+		return fmt.Errorf("%w: %w", pull.ErrIncomplete, err)
+	}
 	switch smartalex.Classify(err) {
 	case smartalex.ClassQuota:
 		return fmt.Errorf("%w: %w", pull.ErrQuota, err)
 	case smartalex.ClassFatal:
 		return fmt.Errorf("%w: %w", pull.ErrFatal, err)
-	}
-	if errors.Is(err, smartalex.ErrListShifted) {
-		return fmt.Errorf("%w: %w", pull.ErrIncomplete, err)
 	}
 	return err
 }

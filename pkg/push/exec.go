@@ -3,6 +3,7 @@ package push
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -164,6 +165,10 @@ func (p *pusher) update(ctx context.Context, t Task, e Entry) string {
 	}
 	r, err := p.api.Update(ctx, e.RemoteID, Patch{Contact: e.Contact, Fields: fields})
 	switch {
+	case errors.Is(err, ErrNotFound) && e.Origin == OriginDNC:
+		// A do-not-call contact deleted from the account is not created
+		// again: it would be callable.
+		return p.failed(ctx, t, e, action, fmt.Errorf("%w: the do-not-call contact %s is gone from the account; it is not created again (create it by hand, marked do-not-call, if it should exist)", ErrRejected, e.RemoteID))
 	case errors.Is(err, ErrNotFound):
 		return p.create(ctx, t, e, true)
 	case err != nil:

@@ -162,7 +162,8 @@ func Classify(err error) Class {
 		return ClassCanceled
 	case errors.As(err, &apiErr):
 		return classifyStatus(apiErr.Status)
-	case errors.As(err, &netErr), isNetError(err):
+	case errors.As(err, &netErr), isNetError(err), errors.Is(err, ErrListShifted):
+		// A list that shifted while paged reads right a little later.
 		return ClassRetryable
 	default:
 		return ClassFatal
