@@ -16,7 +16,9 @@ func (s *Server) adminStats(w http.ResponseWriter, _ *http.Request) {
 // adminReset serves POST /_sim/reset with an optional body {"calls": N}:
 // it clears every record, the stats, the quotas and the webhook queue,
 // re-seeds the random generators from Options.Seed, then seeds N calls
-// (default 0). It answers {"data":{"reset":true,"calls":N}}.
+// (default 0), none linked to a contact, since none exists then. It
+// answers {"data":{"reset":true,"calls":N}}, with a "warning" saying so
+// when N > 0.
 func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Calls int `json:"calls"`
@@ -32,7 +34,13 @@ func (s *Server) adminReset(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.resetLocked(in.Calls)
 	s.mu.Unlock()
-	writeReply(w, dataReply(http.StatusOK, map[string]any{"reset": true, "calls": in.Calls}))
+	out := map[string]any{"reset": true, "calls": in.Calls}
+	if in.Calls > 0 {
+		// A reset world has no contact to link the calls to.
+		out["warning"] = unlinkedCallsWarning + " (create contacts first, then POST /_sim/calls)"
+		s.opts.Logger.Warn(unlinkedCallsWarning, "calls", in.Calls)
+	}
+	writeReply(w, dataReply(http.StatusOK, out))
 }
 
 // adminContacts serves GET /_sim/contacts: every contact, newest first, in

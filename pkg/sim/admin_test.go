@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,12 +109,20 @@ func TestAdmin(t *testing.T) {
 		mustStatus(t, e.doKey("", "DELETE", "/_sim/stats", ""), 405)
 	})
 	t.Run("reset", func(t *testing.T) {
-		mustStatus(t, e.doKey("", "POST", "/_sim/reset", `{"calls":3}`), 200)
+		r := e.doKey("", "POST", "/_sim/reset", `{"calls":3}`)
+		mustStatus(t, r, 200)
+		if !strings.Contains(string(r.body), "not linked to a contact") {
+			t.Fatalf("reset with calls: %s; want a warning that they are not linked", r.body)
+		}
 		st := e.srv.Stats()
 		if st.Contacts != 0 || st.Calls != 3 || st.TotalRequests != 0 || len(st.Requests) != 0 {
 			t.Fatalf("after reset %+v", st)
 		}
-		mustStatus(t, e.doKey("", "POST", "/_sim/reset", ``), 200)
+		r = e.doKey("", "POST", "/_sim/reset", ``)
+		mustStatus(t, r, 200)
+		if strings.Contains(string(r.body), "warning") {
+			t.Fatalf("reset without calls warns: %s", r.body)
+		}
 		if st := e.srv.Stats(); st.Calls != 0 {
 			t.Fatalf("after empty reset: %d calls", st.Calls)
 		}
