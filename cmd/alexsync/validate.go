@@ -135,19 +135,8 @@ func writeReport(path string, v any, stdout io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := fileout.CreateTemp(path)
-	if err != nil {
+	return fileout.Write(path, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fileout.Replace(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	})
 }

@@ -17,6 +17,15 @@ var confirmedColumns = []string{
 	"last_error", "line", "phone", "updated_at", "synced_at",
 }
 
+func validRecords(recs []Record) error {
+	for _, r := range recs {
+		if err := validRecord(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func validRecord(rec Record) error {
 	if err := validName("pipeline", rec.Pipeline); err != nil {
 		return err
@@ -26,13 +35,8 @@ func validRecord(rec Record) error {
 
 // MarkInFlight marks recs in flight and returns once the marks committed.
 func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
-	for _, r := range recs {
-		if err := validRecord(r); err != nil {
-			return err
-		}
-	}
-	if len(recs) == 0 {
-		return nil
+	if err := validRecords(recs); err != nil || len(recs) == 0 {
+		return err
 	}
 	recs = append([]Record(nil), recs...)
 	now := c.now()
@@ -66,13 +70,8 @@ func (c *core) MarkInFlight(ctx context.Context, recs ...Record) error {
 // Sending stamps the UpdatedAt of those of recs still in flight with now
 // and returns once committed.
 func (c *core) Sending(ctx context.Context, recs ...Record) error {
-	for _, r := range recs {
-		if err := validRecord(r); err != nil {
-			return err
-		}
-	}
-	if len(recs) == 0 {
-		return nil
+	if err := validRecords(recs); err != nil || len(recs) == 0 {
+		return err
 	}
 	recs = append([]Record(nil), recs...)
 	return c.w.do(ctx, func(tx *gorm.DB) error {

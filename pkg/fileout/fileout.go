@@ -4,6 +4,7 @@
 package fileout
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -121,4 +122,48 @@ func CreateTemp(path string) (*os.File, error) {
 		dir = ""
 	}
 	return os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
+}
+
+// Write puts the bytes fill writes in place of path: a temp file from
+// CreateTemp, synced, then Replace, then a sync of the directory so that
+// the rename survives a crash. On any error the temp file is removed and
+// path is left as it was.
+func Write(path string, fill func(io.Writer) error) error {
+	tmp, err := CreateTemp(path)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(tmp.Name()) // the replaced file's, through links
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	err = fill(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = Replace(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir fsyncs a directory, making the renames in it durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -1,8 +1,11 @@
 package fileout
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -77,10 +80,14 @@ func TestReplace(t *testing.T) {
 }
 
 func TestResolveDescriptorsAreWrittenThrough(t *testing.T) {
-	for _, p := range []string{"/dev/stdout", "/dev/null"} {
-		if _, err := os.Lstat(p); err != nil {
-			t.Skipf("%s: %v", p, err)
-		}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout := filepath.Join(dir, "stdout") // as /dev/stdout is
+	link(t, "/proc/self/fd/1", stdout)
+	for _, p := range []string{fifo, stdout} {
 		if _, through, err := Resolve(p); err != nil || !through {
 			t.Fatalf("Resolve(%s) = through %v, %v; want written through", p, through, err)
 		}
@@ -107,5 +114,44 @@ func link(t *testing.T, dest, path string) {
 	t.Helper()
 	if err := os.Symlink(dest, path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	errFill := errors.New("fill failed")
+	tests := []struct {
+		name    string
+		fill    string
+		err     error
+		wantOld bool
+	}{
+		{"written in place", "new", nil, false},
+		{"a failed fill leaves the old file and no temp file", "half", errFill, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out.json")
+			write(t, out, "old")
+			err := Write(out, func(w io.Writer) error {
+				if _, err := io.WriteString(w, tc.fill); err != nil {
+					return err
+				}
+				return tc.err
+			})
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("Write = %v, want %v", err, tc.err)
+			}
+			want := tc.fill
+			if tc.wantOld {
+				want = "old"
+			}
+			if b, _ := os.ReadFile(out); string(b) != want {
+				t.Fatalf("%s holds %q, want %q", out, b, want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Fatalf("%d files in the directory, want only the output", len(entries))
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/alexsync/alexsync/pkg/checkpoint"
+	"github.com/alexsync/alexsync/pkg/config"
 	"strings"
 	"testing"
 
@@ -58,17 +59,26 @@ func TestDeleteModes(t *testing.T) {
 	}
 }
 
+// syncThenDropLast syncs ten rows with the given delete mode, then runs
+// again without the last one, and returns the pipeline and that second
+// run's summary.
+func (h *harness) syncThenDropLast(mode string) (*config.Pipeline, *RunSummary) {
+	h.t.Helper()
+	h.writeCSV(rows(10))
+	p := h.pipeline("deletes: {mode: " + mode + ", max: 5}\n")
+	h.run(p, nil)
+	h.writeCSV(rows(9))
+	return p, h.run(p, nil)
+}
+
 // TestDNCContactsStayDNC: a contact marked do-not-call because its row
 // left the source is not marked again each night, and when the row comes
 // back it is not created a second time: its fields are updated and it
 // stays do-not-call.
 func TestDNCContactsStayDNC(t *testing.T) {
 	h := newHarness(t, sim.Options{})
-	h.writeCSV(rows(10))
-	p := h.pipeline("deletes: {mode: dnc, max: 5}\n")
-	h.run(p, nil)
-	h.writeCSV(rows(9))
-	if sum := h.run(p, nil); sum.Counts.DNC != 1 {
+	p, sum := h.syncThenDropLast("dnc")
+	if sum.Counts.DNC != 1 {
 		t.Fatalf("counts %+v: want row 10 marked do-not-call", sum.Counts)
 	}
 	if again := h.run(p, nil); again.Requests.Total != 0 || again.Counts.DNC != 0 {
@@ -77,7 +87,7 @@ func TestDNCContactsStayDNC(t *testing.T) {
 	back := rows(10)
 	back[9][1], back[9][3] = "Back", "" // renamed, email removed
 	h.writeCSV(back)
-	sum := h.run(p, nil)
+	sum = h.run(p, nil)
 	remote := h.remote()
 	c := remote["+1415555"+row(9)[4][10:]]
 	if sum.ExitCode != OutcomeOK || sum.Counts.Created != 0 || len(remote) != 10 || c.Status != "dnc" || c.FirstName != "Back" || c.Email != "" {
@@ -94,11 +104,7 @@ func TestDNCContactsStayDNC(t *testing.T) {
 // contact over, still do-not-call, instead of creating a callable one.
 func TestDNCPhoneUnderANewKey(t *testing.T) {
 	h := newHarness(t, sim.Options{})
-	h.writeCSV(rows(10))
-	p := h.pipeline("deletes: {mode: dnc, max: 5}\n")
-	h.run(p, nil)
-	h.writeCSV(rows(9))
-	h.run(p, nil)
+	p, _ := h.syncThenDropLast("dnc")
 	src := rows(10)
 	src[9][0] = "5555" // re-keyed
 	h.writeCSV(src)
@@ -120,11 +126,7 @@ func TestDNCPhoneUnderANewKey(t *testing.T) {
 // by the checkpoint, but explain still shows its history.
 func TestExplainADeletedKey(t *testing.T) {
 	h := newHarness(t, sim.Options{})
-	h.writeCSV(rows(10))
-	p := h.pipeline("deletes: {mode: delete, max: 5}\n")
-	h.run(p, nil)
-	h.writeCSV(rows(9))
-	h.run(p, nil)
+	p, _ := h.syncThenDropLast("delete")
 	ex, err := Explain(context.Background(), p, row(9)[0], h.clk)
 	if err != nil || ex.InSource || ex.Checkpoint != nil || len(ex.Attempts) != 2 || ex.Attempts[1].Action != "delete" {
 		t.Fatalf("explain = %+v, %v; want the create and the delete", ex, err)
@@ -259,11 +261,7 @@ func TestContactCapStopsCreatesAndSaysSo(t *testing.T) {
 // not created again as a callable contact, and the record stays dnc.
 func TestDNCContactGoneIsNotCreatedAgain(t *testing.T) {
 	h := newHarness(t, sim.Options{})
-	h.writeCSV(rows(10))
-	p := h.pipeline("deletes: {mode: dnc, max: 5}\n")
-	h.run(p, nil)
-	h.writeCSV(rows(9))
-	h.run(p, nil)
+	p, _ := h.syncThenDropLast("dnc")
 	phone9 := "+1415555" + row(9)[4][10:]
 	if err := h.client().DeleteContact(context.Background(), h.remote()[phone9].ID); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,6 +170,20 @@ func (h *harness) remote() map[string]smartalex.Contact {
 		out[ct.Phone] = ct
 	}
 	return out
+}
+
+// cancelAtRequest returns a context canceled (as by a first Ctrl-C) when
+// the simulator receives its nth request from now on.
+func (h *harness) cancelAtRequest(n int32) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.t.Cleanup(cancel)
+	var seen atomic.Int32
+	h.hook(func() {
+		if seen.Add(1) == n {
+			cancel()
+		}
+	})
+	return ctx
 }
 
 // hook sets the function called before each request reaches the simulator.

@@ -286,14 +286,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 	h := newHarness(t, sim.Options{})
 	h.writeCSV(rows(40))
 	p := h.pipeline("")
-	ctx, cancel := context.WithCancel(context.Background())
-	var n atomic.Int32
-	h.hook(func() {
-		if n.Add(1) == 15 {
-			cancel()
-		}
-	})
-	sum, err := h.runErr(ctx, p, nil)
+	sum, err := h.runErr(h.cancelAtRequest(15), p, nil)
 	if err != nil || sum.ExitCode != OutcomeInterrupted || sum.Counts.Deferred == 0 {
 		t.Fatalf("interrupted run: %v, exit %v counts %+v", err, sum.ExitCode, sum.Counts)
 	}
@@ -312,13 +305,7 @@ func TestInterruptEndsWaitsForTheQuota(t *testing.T) {
 	h := newHarness(t, sim.Options{})
 	h.writeCSV(rows(10))
 	p := h.pipeline("api: {per_minute: 3, workers: 4}\n")
-	ctx, cancel := context.WithCancel(context.Background())
-	var n atomic.Int32
-	h.hook(func() {
-		if n.Add(1) == 3 { // the listing, then two creates: the window is full
-			cancel()
-		}
-	})
+	ctx := h.cancelAtRequest(3) // the listing, then two creates: the window is full
 	// Waits for the window block until their context ends, as on a real
 	// clock; only the stop can end them.
 	sum, err := h.runErr(ctx, p, func(o *RunOptions) { o.Clock = blockingSleeps{h.clk} })

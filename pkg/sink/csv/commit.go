@@ -159,23 +159,11 @@ func commit(order []*pending, built []string) error {
 		dirs[filepath.Dir(built[i])] = true // the replaced file's, through links
 	}
 	for dir := range dirs {
-		if err := syncDir(dir); err != nil {
+		if err := fileout.SyncDir(dir); err != nil {
 			return fmt.Errorf("csv sink: %w", err)
 		}
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 func removeAll(names []string) {

@@ -1,10 +1,10 @@
 package xlsx
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"github.com/alexsync/alexsync/pkg/fileout"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -255,36 +255,10 @@ func headerOf(table sink.Table) []string {
 	return names
 }
 
-// writeAtomic writes nf to a temp file next to path, fsyncs it and
-// renames it over path.
+// writeAtomic writes nf in place of path (see fileout.Write).
 func writeAtomic(path string, nf *excelize.File) error {
-	tmp, err := fileout.CreateTemp(path)
-	if err != nil {
+	return fileout.Write(path, func(w io.Writer) error {
+		_, err := nf.WriteTo(w)
 		return err
-	}
-	dir := filepath.Dir(tmp.Name()) // the replaced file's, through links
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	_, err = nf.WriteTo(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fileout.Replace(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	})
 }
